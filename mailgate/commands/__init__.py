@@ -1,0 +1,1 @@
+"""Subcommands of the `mailgate` CLI, one module each."""

@@ -1,0 +1,99 @@
+"""Settings: built once at start-up from the environment and an optional mailgate.toml."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from mailgate.errors import ConfigError
+
+ENV_PREFIX = "MAILGATE_"
+CONFIG_FILE_ENV = "MAILGATE_CONFIG"
+DEFAULT_CONFIG_FILE = "mailgate.toml"
+SECRET_FIELDS = frozenset({"secret_key"})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Effective configuration; each field maps to MAILGATE_<FIELD> and to a key in mailgate.toml."""
+
+    database_url: str = "sqlite:///mailgate.db"
+    broker_url: str = ""
+    smtp_listen: str = "127.0.0.1:2525"
+    lmtp_listen: str = ""
+    outbound_smtp: str = "127.0.0.1:1025"
+    web_listen: str = "127.0.0.1:8080"
+    secret_key: str = ""
+    system_id: str = "10"
+    fqdn: str = "mailgate.localhost"
+    max_message_size: int = 50 * 1024 * 1024
+    log_level: str = "INFO"
+
+    def masked(self) -> dict[str, str]:
+        """The settings as strings, with secrets and URL passwords hidden."""
+        out: dict[str, str] = {}
+        for item in fields(self):
+            value = str(getattr(self, item.name))
+            if item.name in SECRET_FIELDS and value:
+                value = "********"
+            elif item.name.endswith("_url"):
+                value = mask_url_password(value)
+            out[item.name] = value
+        return out
+
+
+def mask_url_password(url: str) -> str:
+    """Replace the password of a URL such as postgresql://user:pw@host/db with asterisks."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _coerce(name: str, raw: Any, kind: type) -> Any:
+    if kind is int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be an integer, got {raw!r}") from exc
+    return str(raw)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    section = data.get("mailgate", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [mailgate] must be a table")
+    return section
+
+
+def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settings:
+    """Build Settings from a toml file (MAILGATE_CONFIG or ./mailgate.toml) overlaid by MAILGATE_* vars."""
+    known = {item.name: item for item in fields(Settings)}
+    values: dict[str, Any] = {}
+    config_path = environ.get(CONFIG_FILE_ENV)
+    path = Path(config_path) if config_path else (cwd or Path.cwd()) / DEFAULT_CONFIG_FILE
+    if config_path and not path.is_file():
+        raise ConfigError(f"{CONFIG_FILE_ENV} points to {path}, which is not a file")
+    if path.is_file():
+        for key, raw in _read_toml(path).items():
+            if key not in known:
+                raise ConfigError(f"{path}: unknown setting {key!r}")
+            values[key] = raw
+    for name in known:
+        env_name = f"{ENV_PREFIX}{name.upper()}"
+        if env_name in environ:
+            values[name] = environ[env_name]
+    types = {"max_message_size": int}
+    coerced = {name: _coerce(name, raw, types.get(name, str)) for name, raw in values.items()}
+    return dataclasses.replace(Settings(), **coerced)

@@ -1,0 +1,1 @@
+"""Outbound mail: templated replies, agent notifications and SLA alerts."""

@@ -1,0 +1,1 @@
+"""Raw mail bytes to ParsedMessage: pure functions, no I/O."""

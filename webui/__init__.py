@@ -1,0 +1,1 @@
+"""Flask web UI for agents and admins."""
