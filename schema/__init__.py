@@ -1,1 +1,87 @@
 """SQLAlchemy models of the Znuny-compatible schema and mailgate_ tables, with Alembic migrations."""
+
+from schema.accounts import CustomerUser, GroupUser, PermissionGroup, User, Valid
+from schema.articles import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain
+from schema.base import Base
+from schema.lookups import (
+    ArticleSenderType,
+    CommunicationChannel,
+    FollowUpPossible,
+    TicketHistoryType,
+    TicketLockType,
+    TicketPriority,
+    TicketState,
+    TicketStateType,
+    TicketType,
+)
+from schema.mail import MailAccount, MailQueue, PostmasterFilter
+from schema.queues import (
+    AutoResponse,
+    AutoResponseType,
+    Queue,
+    QueueAutoResponse,
+    Salutation,
+    Signature,
+    Sla,
+    StandardTemplate,
+    SystemAddress,
+)
+from schema.spool import InboundMail, InboundSource, InboundState, make_dedup_key
+from schema.tickets import Ticket, TicketHistory, TicketNumberCounter
+
+MAILGATE_PREFIX = "mailgate_"
+
+
+def znuny_table_names() -> list[str]:
+    """Names of the modelled Znuny tables (everything in the metadata without the mailgate_ prefix)."""
+    return sorted(name for name in Base.metadata.tables if not name.startswith(MAILGATE_PREFIX))
+
+
+def mailgate_table_names() -> list[str]:
+    """Names of mailgate's own tables."""
+    return sorted(name for name in Base.metadata.tables if name.startswith(MAILGATE_PREFIX))
+
+
+__all__ = [
+    "MAILGATE_PREFIX",
+    "Article",
+    "ArticleDataMime",
+    "ArticleDataMimeAttachment",
+    "ArticleDataMimePlain",
+    "ArticleSenderType",
+    "AutoResponse",
+    "AutoResponseType",
+    "Base",
+    "CommunicationChannel",
+    "CustomerUser",
+    "FollowUpPossible",
+    "GroupUser",
+    "InboundMail",
+    "InboundSource",
+    "InboundState",
+    "MailAccount",
+    "MailQueue",
+    "PermissionGroup",
+    "PostmasterFilter",
+    "Queue",
+    "QueueAutoResponse",
+    "Salutation",
+    "Signature",
+    "Sla",
+    "StandardTemplate",
+    "SystemAddress",
+    "Ticket",
+    "TicketHistory",
+    "TicketHistoryType",
+    "TicketLockType",
+    "TicketNumberCounter",
+    "TicketPriority",
+    "TicketState",
+    "TicketStateType",
+    "TicketType",
+    "User",
+    "Valid",
+    "mailgate_table_names",
+    "make_dedup_key",
+    "znuny_table_names",
+]
