@@ -1,0 +1,105 @@
+"""Tell bounces, delivery reports, auto-replies, complaints and list mail from people's mail."""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from parsers.classify import arf, autoreply, dsn, evidence, listmail, notification, original, textbounce
+from parsers.classify.headers import HeaderView
+from parsers.classify.parts import ORIGINAL_TYPES, STATUS_TYPES, ReportParts, collect
+from parsers.model import BounceReport, Kind
+
+__all__ = ["classify"]
+
+Result = tuple[Kind, BounceReport | None]
+REPORT_TYPES = STATUS_TYPES | {"message/feedback-report", "multipart/report"}
+
+
+def classify(message: Message, headers: list[tuple[str, str]], text: str) -> Result:
+    """The kind of a mail and, for bounces and delivery reports, what it reports; never raises."""
+    try:
+        return _classify(message, HeaderView(headers), text or "")
+    except Exception:  # classification must never lose a mail: an error means ordinary mail
+        return "normal", None
+
+
+def _classify(message: Message, view: HeaderView, text: str) -> Result:
+    """Cheap checks first; reports are only taken apart when something points to one."""
+    content_types = _content_types(message)
+    if not _may_be_report(view, content_types, text):
+        return _ordinary(view), None
+    parts = collect(message)
+    if arf.is_complaint(message, view, parts):
+        return "complaint", None
+    event = notification.read(parts.text or text)
+    if event is not None:
+        return event
+    found = _delivery_status(parts, view, text) or _text_bounce(parts, view, text)
+    return found or (_ordinary(view), None)
+
+
+def _content_types(message: Message) -> list[str]:
+    """Content types of the mail's parts, without descending into attached mails."""
+    found: list[str] = []
+    stack = [message]
+    while stack and len(found) < 64:
+        part = stack.pop()
+        ctype = part.get_content_type()
+        found.append(ctype)
+        if part.is_multipart() and ctype not in ORIGINAL_TYPES and ctype not in STATUS_TYPES:
+            stack.extend(inner for inner in reversed(part.get_payload()) if isinstance(inner, Message))
+    return found
+
+
+def _may_be_report(view: HeaderView, content_types: list[str], text: str) -> bool:
+    """Whether anything points to a machine-written report: structure, sender or vendor flags."""
+    if any(ctype in REPORT_TYPES for ctype in content_types):
+        return True
+    if evidence.sender_is_daemon(view) or evidence.null_sender(view) or view.has("x-failed-recipients"):
+        return True
+    if view.has("x-apple-unsubscribe") or ("message/rfc822" in content_types and "hotmail" in view.address("from")):
+        return True
+    head = text.lstrip()[:2000]
+    return head.startswith("{") and ("notificationType" in head or "eventType" in head)
+
+
+def _delivery_status(parts: ReportParts, view: HeaderView, text: str) -> Result | None:
+    """An RFC 3464 report: bounce when any recipient failed, delivery report otherwise."""
+    if not parts.status_blocks:
+        return None
+    recipients = dsn.recipients(parts.status_blocks)
+    if not recipients:
+        return None
+    failed = [r for r in recipients if dsn.is_failure(r)]
+    report = BounceReport(recipients=failed or recipients, original_message_id=original.message_id(parts, text))
+    return ("bounce" if failed else "delivery-report"), report
+
+
+def _text_bounce(parts: ReportParts, view: HeaderView, text: str) -> Result | None:
+    """A bounce that only says so in words: trusted only from a mail system."""
+    body = parts.text or text
+    if not _text_bounce_evidence(view, body):
+        return None
+    recipients = textbounce.parse(body, view, original.senders(parts))
+    if not recipients:
+        return None
+    return "bounce", BounceReport(recipients=recipients, original_message_id=original.message_id(parts, body))
+
+
+def _text_bounce_evidence(view: HeaderView, body: str) -> bool:
+    """A daemon sender that words a failure, or an empty envelope sender with failure subject and wording."""
+    if autoreply.AUTO_SUBJECT.search(view.get("subject")):
+        return False
+    wording = evidence.bounce_wording(body)
+    if evidence.sender_is_daemon(view) or view.has("x-failed-recipients"):
+        return wording or evidence.bounce_subject(view)
+    return evidence.null_sender(view) and wording and evidence.bounce_subject(view)
+
+
+def _ordinary(view: HeaderView) -> Kind:
+    """Auto-reply, list or normal mail, from the headers alone."""
+    if autoreply.is_auto_reply(view):
+        return "auto-reply"
+    if listmail.is_list(view):
+        return "list"
+    return "normal"

@@ -1,0 +1,89 @@
+"""RFC 3464 delivery status notifications: the per-recipient fields of message/delivery-status."""
+
+from __future__ import annotations
+
+import re
+
+from parsers.classify import status as codes
+from parsers.model import BounceRecipient
+
+_ADDRESS = re.compile(r"[^\s<>\"';:,()\[\]]+@[^\s<>\"';:,()\[\]]+\.[^\s<>\"';:,()\[\]]+")
+_FIELD = re.compile(r"^([A-Za-z][\w-]*)\s*:\s?(.*)$")
+SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+# A delay is not a failure: CONTRACT.md counts a DSN that reports only delays as a delivery report.
+REPORT_ONLY_ACTIONS = SUCCESS_ACTIONS | {"delayed"}
+
+
+def field_blocks(text: str) -> list[dict[str, str]]:
+    """Split delivery-status text into blocks of unfolded fields (lower-cased names)."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last = ""
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                blocks.append(current)
+            current, last = {}, ""
+        elif line[0] in " \t" and last:
+            current[last] += " " + line.strip()
+        elif match := _FIELD.match(line):
+            last = match.group(1).lower()
+            current.setdefault(last, match.group(2).strip())
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def address_of(value: str) -> str:
+    """The address in a recipient field ('rfc822; a@b' or '<a@b>'), lower-cased."""
+    value = value.split(";", 1)[1] if ";" in value else value
+    match = _ADDRESS.search(value)
+    return match.group(0).strip(".").lower() if match else ""
+
+
+def recipients(status_texts: list[str]) -> list[BounceRecipient]:
+    """Every recipient the delivery-status parts report on."""
+    found: list[BounceRecipient] = []
+    for text in status_texts:
+        for block in field_blocks(text):
+            recipient = _recipient(block)
+            if recipient is not None:
+                found.append(recipient)
+    return found
+
+
+def _recipient(block: dict[str, str]) -> BounceRecipient | None:
+    """One per-recipient block as a BounceRecipient, or None for the per-message block."""
+    raw = block.get("final-recipient") or block.get("original-recipient") or block.get("x-actual-recipient") or ""
+    email = address_of(raw)
+    if not email:
+        return None
+    action = block.get("action", "").split()[0].lower() if block.get("action", "").split() else ""
+    diagnostic = _diagnostic_text(block.get("diagnostic-code", ""))
+    status = pick_status(block.get("status", ""), diagnostic, action)
+    if not action:
+        action = "failed" if status.startswith(("4", "5")) else "delivered"
+    return BounceRecipient(email=email, status=status, action=action, permanent=status.startswith("5"), diagnostic=diagnostic)
+
+
+def _diagnostic_text(value: str) -> str:
+    """A Diagnostic-Code without its type prefix ('smtp; ')."""
+    head, sep, tail = value.partition(";")
+    return tail.strip() if sep and re.fullmatch(r"\s*[\w-]+\s*", head) else value.strip()
+
+
+def pick_status(given: str, diagnostic: str, action: str) -> str:
+    """The status field, or the more specific code its diagnostic gives when the field is generic."""
+    given_codes = codes.ENHANCED.findall(given)
+    status = ".".join(given_codes[0]) if given_codes else ""
+    in_text = codes.enhanced_codes(diagnostic, "245")
+    if in_text and (codes.is_generic(status) or not status):
+        return codes.most_specific(in_text) if status == "" or in_text[0][0] == status[0] else status
+    if status:
+        return status
+    return codes.recover(diagnostic, temporary=action == "delayed") if action not in SUCCESS_ACTIONS else "2.0.0"
+
+
+def is_failure(recipient: BounceRecipient) -> bool:
+    """Whether a recipient block reports a failure rather than a delivery or a delay."""
+    return recipient.action not in REPORT_ONLY_ACTIONS

@@ -1,0 +1,57 @@
+"""Cheap signs that a mail was written by a mail system rather than a person."""
+
+from __future__ import annotations
+
+import re
+
+from parsers.classify.headers import HeaderView
+
+DAEMON_LOCAL = re.compile(
+    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|postmaster[-_.]\w+|double[-_.]?bounce|mail[-_.]?delivery(system|subsystem)?|"
+    r"mdaemon|mailerdaemon|mail[-_.]?router|bounces?|nobody|smtp[-_.]?gateway|mailman-bounces)$",
+    re.I,
+)
+DAEMON_NAME = re.compile(r"mail ?delivery|mailer[- ]?daemon|post ?master|mail ?administrator|mail ?system|delivery (status|subsystem)|system administrator|mail ?router", re.I)
+NULL_SENDER = re.compile(r"^\s*<?\s*(mailer-daemon(@[^>]*)?)?\s*>?\s*$", re.I)
+BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|not (been )?delivered|delivery (status|fail|notification|problem|report|incomplete|error|has failed)|"
+    r"returned mail|returning message|failure notice|failure delivery|failed delivery|delivery failed|mail delivery|non[- ]?delivery|"
+    r"could not (be )?(deliver|sent|send)|mail system error|delayed mail|message delay|warning: could not send|"
+    r"(permanent|delivery|temporary) failure|error sending|returned to sender|sending failed|message (not delivered|delayed|rejected)|"
+    r"nicht zustellbar|unzustellbar|zustellung|non remis|non distribu|no entregado|no se (pudo|puede) entregar|mancato recapito|"
+    r"onbestelbaar|niedoręcz|ошибк|не доставлен|不能|未送達|退信|配信|loop alert|errors from|notification message|mail could not",
+    re.I,
+)
+BOUNCE_BODY = re.compile(
+    r"could not be delivered|couldn'?t be delivered|wasn'?t able to deliver|was not delivered|did not reach|delivery (to the following recipients? )?(has )?failed|"
+    r"permanent (fatal )?error|following address(es)? (had|failed)|delivery (has )?failed|failed permanently|undeliverable|"
+    r"not (be )?delivered|unable to deliver|returned to sender|delivery status notification|remote (host|server) (said|returned|replied)|"
+    r"smtp error|diagnostic[- ]code|user unknown|unknown user|no such user|mailbox (unavailable|full|not found)|"
+    r"message (was|could not be|has been) (rejected|bounced|returned)|delivery (attempts? )?(will continue|has been delayed|incomplete|is delayed)|"
+    r"temporary (problem|failure)|transcript of session|this is the mail system|giving up on|rejected your message|"
+    r"nicht zugestellt|konnte nicht|n'a pas pu|no se pudo|non è stato|не может быть доставлено|не доставлено|送信できません|届きません",
+    re.I,
+)
+
+
+def sender_is_daemon(view: HeaderView) -> bool:
+    """Whether From (address or display name) is a mailer daemon or postmaster."""
+    local = view.address("from").rpartition("@")[0] or view.address("from")
+    if local and DAEMON_LOCAL.match(local):
+        return True
+    return bool(DAEMON_NAME.search(view.display_name("from")))
+
+
+def null_sender(view: HeaderView) -> bool:
+    """Whether the envelope sender was empty or a mailer daemon (bounces and RFC 3834 replies)."""
+    return view.has("return-path") and bool(NULL_SENDER.match(view.get("return-path")))
+
+
+def bounce_subject(view: HeaderView) -> bool:
+    """Whether the subject reads like a delivery failure or delay notice."""
+    return bool(BOUNCE_SUBJECT.search(view.get("subject")))
+
+
+def bounce_wording(text: str) -> bool:
+    """Whether a report text words a delivery failure or delay."""
+    return bool(BOUNCE_BODY.search(text[:20_000]))

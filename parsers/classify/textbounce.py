@@ -1,0 +1,113 @@
+"""Bounces without RFC 3464 fields (qmail, Exim, Postfix, Sendmail, Exchange, Domino, providers): read from their text."""
+
+from __future__ import annotations
+
+import re
+from email.utils import getaddresses
+
+from parsers.classify import status as codes
+from parsers.classify.headers import HeaderView
+from parsers.model import BounceRecipient
+
+ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})(?![\w-])")
+ORIGINAL_MARKER = re.compile(
+    r"^\s*(?:[-=_*#]{2,}.*\b(?:original|copy|returned|rfc ?822|undelivered message|headers?|message follows|message text|your message)\b.*"
+    r"|(?:original message|returned message|unsent message|the original message|headers of the original|your message reads)\b.{0,40}[:-]?"
+    r"|Content-Type:\s*message/rfc822.*|Content-Type:\s*text/rfc822-headers.*)$",
+    re.I | re.M,
+)
+TEMPORARY = re.compile(r"temporar|will (retry|try again|continue)|still being retried|delayed|delay|warning:|not yet been delivered|deferred", re.I)
+ROLE_LOCAL = re.compile(r"^(postmaster|mailer-daemon|abuse|hostmaster|webmaster|noc|support|help)$", re.I)
+HEADERS_TO_SKIP = ("from", "to", "cc", "reply-to", "sender", "return-path", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
+MAX_WINDOW_LINES = 12
+
+
+def report_section(text: str) -> str:
+    """The report text up to the point where the returned original begins."""
+    match = ORIGINAL_MARKER.search(text)
+    return text[: match.start()] if match else text
+
+
+def own_addresses(view: HeaderView) -> set[str]:
+    """Addresses of the bounce itself (its sender and receiver), never failed recipients."""
+    found: set[str] = set()
+    for name in HEADERS_TO_SKIP:
+        value = view.get(name)
+        if value:
+            found.update(addr.lower() for _, addr in getaddresses([value]) if "@" in addr)
+    return found
+
+
+def candidate_addresses(section: str, exclude: set[str]) -> list[str]:
+    """Addresses named in the report text, in order, without the mail's own."""
+    seen: list[str] = []
+    for line in section.splitlines():
+        if re.search(r"https?://", line) and not re.search(r"<[^>]+@", line):
+            continue
+        for match in ADDRESS.finditer(line):
+            addr = match.group(1).strip(".").lower()
+            if addr in exclude or addr in seen or _looks_like_message_id(line, match.start()):
+                continue
+            seen.append(addr)
+    return [addr for addr in seen if not _role_only(addr, seen)]
+
+
+def _looks_like_message_id(line: str, start: int) -> bool:
+    """Whether the address is in fact a Message-ID on a header line."""
+    return bool(re.match(r"\s*(message-id|in-reply-to|references|x-[\w-]+)\s*:", line, re.I))
+
+
+def _role_only(addr: str, seen: list[str]) -> bool:
+    """A role mailbox (postmaster, abuse...) named beside real recipients is a contact hint."""
+    return bool(ROLE_LOCAL.match(addr.partition("@")[0])) and len(seen) > 1
+
+
+def windows(section: str, recipients: list[str]) -> dict[str, str]:
+    """For each recipient, the lines that mention it and the lines that follow, up to the next recipient."""
+    lines = section.splitlines()
+    found: dict[str, list[str]] = {addr: [] for addr in recipients}
+    owner: str | None = None
+    taken = 0
+    for line in lines:
+        named = [addr for addr in recipients if addr in line.lower()]
+        if named:
+            owner, taken = (named[0] if len(named) == 1 else None), 0
+            for addr in named:
+                found[addr].append(line)
+            continue
+        if owner is not None and taken < MAX_WINDOW_LINES:
+            found[owner].append(line)
+            taken += 1
+    return {addr: "\n".join(chunk).strip() for addr, chunk in found.items()}
+
+
+def parse(text: str, view: HeaderView, original_senders: set[str]) -> list[BounceRecipient]:
+    """The failed recipients a plain-text bounce names, with the status recovered from its text."""
+    section = report_section(text)
+    exclude = own_addresses(view) | original_senders
+    recipients = candidate_addresses(section, exclude)
+    if not recipients:
+        failed = view.get("x-failed-recipients")
+        recipients = [a.lower() for _, a in getaddresses([failed]) if "@" in a]
+    temporary = bool(TEMPORARY.search(view.get("subject"))) or _temporary_text(section)
+    by_recipient = windows(section, recipients)
+    return [_recipient(addr, by_recipient.get(addr, ""), section, temporary) for addr in recipients]
+
+
+def _temporary_text(section: str) -> bool:
+    """Whether the report speaks of a delay rather than a final failure."""
+    return bool(TEMPORARY.search(section[:3000])) and not re.search(r"permanent|fatal|given up|giving up|failed permanently", section[:5000], re.I)
+
+
+def _recipient(addr: str, window: str, section: str, temporary: bool) -> BounceRecipient:
+    """One failed recipient with its diagnostic and status."""
+    diagnostic = _clean(window)
+    source = window if (codes.enhanced_codes(window) or codes.reply_code(window) or codes.reason_of(window)) else section
+    status = codes.recover(source, temporary=temporary)
+    action = "delayed" if status.startswith("4") else "failed"
+    return BounceRecipient(email=addr, status=status, action=action, permanent=status.startswith("5"), diagnostic=diagnostic or _clean(section))
+
+
+def _clean(text: str) -> str:
+    """A diagnostic on one line, bounded in length."""
+    return re.sub(r"\s+", " ", text).strip()[:1000]
