@@ -1,0 +1,49 @@
+"""Engine and session factories for SQLite (embedded, WAL) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailgate.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalize_url(url: str | URL) -> URL:
+    """The URL with PostgreSQL pinned to the psycopg 3 driver (postgresql:// means postgresql+psycopg://)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def create_engine_for(settings_or_url: Settings | str | URL, **kwargs: Any) -> Engine:
+    """A new engine for the settings' database_url (or a URL); SQLite gets WAL, foreign keys, busy timeout."""
+    raw = settings_or_url.database_url if isinstance(settings_or_url, Settings) else settings_or_url
+    url = normalize_url(raw)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A sessionmaker bound to the engine; objects stay usable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,1 @@
+"""Developer tools that generate files shipped in the schema package."""
