@@ -1,0 +1,33 @@
+"""Bounds that keep hostile mail from costing unbounded time or memory, and parse options."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """How parse() treats a mail: remote content in HTML and the resource bounds."""
+
+    allow_remote_content: bool = False
+    max_parts: int = 500
+    max_depth: int = 30
+    max_html_chars: int = 2_000_000
+    max_headers: int = 1000
+    time_budget: float = 1.5
+
+
+class Budget:
+    """The per-mail time budget: once spent, parsing falls back to a safe reduced form."""
+
+    def __init__(self, seconds: float) -> None:
+        """Start the clock now."""
+        self.deadline = time.monotonic() + seconds
+        self.exhausted = False
+
+    def spent(self) -> bool:
+        """True (and stays true) once the budget is used up."""
+        if not self.exhausted and time.monotonic() > self.deadline:
+            self.exhausted = True
+        return self.exhausted

@@ -1,0 +1,216 @@
+"""parse(): raw mail bytes to a ParsedMessage; never raises, repairs are listed as defects."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import Message
+from email.parser import BytesFeedParser, BytesHeaderParser
+
+from parsers.addresses import parse_addresses
+from parsers.charsets import decode_text
+from parsers.dates import parse_date
+from parsers.headers import decode_header, raw_to_text
+from parsers.html import sanitize, to_text
+from parsers.limits import Budget, ParseOptions
+from parsers.model import Address, Body, BounceReport, Kind, ParsedMessage
+from parsers.msgids import message_id, message_ids
+from parsers.parts import Collected, PartWalker
+
+FEED_CHUNK = 1 << 20
+REDUCED_BODY = 1 << 20
+ADDRESS_HEADERS = ("from", "sender", "reply-to", "to", "cc")
+
+
+def parse(raw: bytes, options: ParseOptions | None = None) -> ParsedMessage:
+    """Read one raw mail; broken input gives a best-effort result with its defects listed."""
+    options = options or ParseOptions()
+    defects: list[str] = []
+    try:
+        return _parse(bytes(raw), options, defects)
+    except Exception as error:  # the promise is: never raise on any input
+        defects.append(f"full parse failed ({type(error).__name__}); reduced parse returned")
+        return reduced_parse(raw, defects)
+
+
+def read_message(raw: bytes) -> Message:
+    """The stdlib compat32 tree, fed in chunks so no second full-size copy is made."""
+    parser = BytesFeedParser(policy=policy.compat32)
+    for start in range(0, len(raw), FEED_CHUNK):
+        parser.feed(raw[start : start + FEED_CHUNK])
+    return parser.close()
+
+
+def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessage:
+    """The full parse: headers, body, attachments, classification."""
+    budget = Budget(options.time_budget)
+    message = read_message(raw)
+    result = _from_headers(message, options, defects)
+    linesep = "\r\n" if b"\r\n" in raw[:8192] else "\n"
+    found = PartWalker(options, budget, defects, linesep).walk(message)
+    result.body = _body(found, options, budget, defects)
+    result.attachments = found.attachments
+    result.kind, result.bounce = _classify(message, result, defects)
+    result.reply_text = _reply_text(result.body.text, defects)
+    _note_parser_defects(message, defects)
+    result.defects = defects
+    return result
+
+
+def _from_headers(message: Message, options: ParseOptions, defects: list[str]) -> ParsedMessage:
+    """Everything the top-level headers say."""
+    raw_items = list(message.raw_items())
+    if len(raw_items) > options.max_headers:
+        defects.append(f"{len(raw_items)} headers; only the first {options.max_headers} were read")
+        raw_items = raw_items[: options.max_headers]
+    charset = _header_charset(message)
+    headers = [
+        (str(name), decode_header(str(value), defects, charset, str(name))) for name, value in raw_items
+    ]
+    raw = _RawHeaders(raw_items, charset, defects)
+    from_list = parse_addresses(raw.joined("from"), defects, "from") or parse_addresses(
+        raw.joined("sender"), defects, "sender"
+    )
+    result = ParsedMessage(
+        message_id=message_id(raw.first("message-id")),
+        in_reply_to=message_ids(raw.joined("in-reply-to", " ")),
+        references=message_ids(raw.joined("references", " ")),
+        date=parse_date(raw.first("date"), defects),
+        from_=from_list[0] if from_list else None,
+        reply_to=parse_addresses(raw.joined("reply-to"), defects, "reply-to"),
+        to=parse_addresses(raw.joined("to"), defects, "to"),
+        cc=parse_addresses(raw.joined("cc"), defects, "cc"),
+        subject=next((value for name, value in headers if name.lower() == "subject"), ""),
+        headers=headers,
+    )
+    _note_header_defects(raw, from_list, defects)
+    return result
+
+
+class _RawHeaders:
+    """Raw header values by name, 8-bit text repaired but encoded words left for later."""
+
+    def __init__(self, items: list[tuple[str, str]], charset: str | None, defects: list[str]) -> None:
+        """Index the raw items by lower-cased name."""
+        self.values: dict[str, list[str]] = {}
+        for name, value in items:
+            self.values.setdefault(str(name).lower().strip(), []).append(str(value))
+        self.charset = charset
+        self.defects = defects
+
+    def count(self, name: str) -> int:
+        """How many times the header occurs."""
+        return len(self.values.get(name, []))
+
+    def first(self, name: str) -> str | None:
+        """The first value, as text."""
+        values = self.values.get(name)
+        return raw_to_text(values[0], self.charset, self.defects) if values else None
+
+    def joined(self, name: str, separator: str = ", ") -> str | None:
+        """All values of a header joined (duplicate To/Cc headers are merged)."""
+        values = [raw_to_text(v, self.charset, self.defects) for v in self.values.get(name, []) if v.strip()]
+        return separator.join(values) if values else None
+
+
+def _note_header_defects(raw: _RawHeaders, from_list: list[Address], defects: list[str]) -> None:
+    """Defects for duplicate or missing key headers."""
+    for name in ("from", "date", "message-id", "subject"):
+        if raw.count(name) > 1:
+            defects.append(f"header {name}: appears {raw.count(name)} times, the first was used")
+    for name in ("from", "date", "message-id"):
+        if raw.count(name) == 0:
+            defects.append(f"header {name}: missing")
+    if len(from_list) > 1:
+        defects.append("header from: several addresses, the first was used")
+
+
+def _header_charset(message: Message) -> str | None:
+    """The charset to try for raw 8-bit headers: the mail's own declared charset, if any."""
+    try:
+        value = message.get_param("charset")
+    except Exception:  # malformed Content-Type parameters
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _body(found: Collected, options: ParseOptions, budget: Budget, defects: list[str]) -> Body:
+    """Sanitized HTML (when there is HTML) and plain text (always)."""
+    html = None
+    if found.html is not None:
+        markup = found.html
+        if len(markup) > options.max_html_chars:
+            defects.append(f"HTML body of {len(markup)} characters cut to {options.max_html_chars}")
+            markup = markup[: options.max_html_chars]
+        html = sanitize(markup, options.allow_remote_content)
+    text = found.text
+    if text is None:
+        if html is not None and not budget.spent():
+            text = to_text(html)
+        else:
+            text = _crude_text(html or "")
+    return Body(text=text, html=html)
+
+
+def _crude_text(markup: str) -> str:
+    """Text from HTML without a layout engine (used once the time budget is spent)."""
+    import re
+
+    return re.sub(r"\s*<[^>]*>\s*", " ", markup).strip()
+
+
+def _classify(
+    message: Message, result: ParsedMessage, defects: list[str]
+) -> tuple[Kind, BounceReport | None]:
+    """Kind and bounce report from parsers.classify; an error there leaves the mail normal."""
+    from parsers.classify import classify
+
+    try:
+        return classify(message, result.headers, result.body.text)
+    except Exception as error:  # classification must never cost the mail
+        defects.append(f"classification failed: {type(error).__name__}")
+        return "normal", None
+
+
+def _reply_text(text: str, defects: list[str]) -> str:
+    """The new text of a reply, without quoted history and signature."""
+    try:
+        from parsers.quotes import reply_text  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # provided by the quote-stripping module; until then the whole text
+        return text
+    try:
+        return str(reply_text(text))
+    except Exception as error:  # quote stripping must never cost the mail
+        defects.append(f"quote stripping failed: {type(error).__name__}")
+        return text
+
+
+def _note_parser_defects(message: Message, defects: list[str]) -> None:
+    """The stdlib parser's own defects, in words."""
+    seen: set[str] = set()
+    stack = [message]
+    while stack and len(seen) < 20:
+        part = stack.pop()
+        for defect in getattr(part, "defects", []):
+            name = type(defect).__name__
+            if name not in seen:
+                seen.add(name)
+                defects.append(f"mime: {name}")
+        payload = part.get_payload() if len(stack) < 200 else None
+        if isinstance(payload, list):
+            stack.extend(p for p in payload if isinstance(p, Message))
+
+
+def reduced_parse(raw: bytes, defects: list[str]) -> ParsedMessage:
+    """A safe minimal reading: the headers and the rest as text, no MIME structure."""
+    try:
+        head, _, rest = (
+            raw.partition(b"\n\n") if b"\r\n\r\n" not in raw[:65536] else raw.partition(b"\r\n\r\n")
+        )
+        message = BytesHeaderParser(policy=policy.compat32).parsebytes(head[:65536] + b"\n\n")
+        result = _from_headers(message, ParseOptions(), defects)
+    except Exception as error:  # even the headers are beyond reading
+        defects.append(f"headers unreadable: {type(error).__name__}")
+        result, rest = ParsedMessage(), raw
+    result.body = Body(text=decode_text(rest[:REDUCED_BODY], None, defects, "body"))
+    result.defects = defects
+    return result

@@ -1,0 +1,214 @@
+"""The MIME tree walked once: the text and HTML body chosen, every other part an attachment."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from email.message import Message
+
+from parsers.charsets import decode_text
+from parsers.filenames import declared_filename, invented_filename
+from parsers.headers import decode_header
+from parsers.limits import Budget, ParseOptions
+from parsers.model import Attachment
+from parsers.rawparts import embedded_bytes
+from parsers.tnef import expand_tnef, is_tnef
+from parsers.uuencode import extract_uuencoded
+
+BODY_TYPES = ("text/plain", "text/html")
+# alternatives that only restate the body; anything else in an alternative is kept as a file
+RESTATING_ALTERNATIVES = frozenset(
+    {"text/plain", "text/html", "text/enriched", "text/richtext", "text/watch-html"}
+)
+
+
+@dataclass
+class Collected:
+    """What the walk found: the body parts' text and the attachments."""
+
+    text: str | None = None
+    html: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def _disposition(part: Message) -> str:
+    """'attachment', 'inline' or '' from Content-Disposition."""
+    value = part.get("content-disposition")
+    if not value:
+        return ""
+    return str(value).split(";", 1)[0].strip().lower()
+
+
+def _content_id(part: Message) -> str | None:
+    """The Content-ID without angle brackets, or None."""
+    value = part.get("content-id")
+    if not value:
+        return None
+    cid = str(value).strip().strip("<>").strip()
+    return cid or None
+
+
+def _decoded(part: Message) -> bytes:
+    """The part's payload with its transfer encoding undone (compat32 repairs bad base64)."""
+    data = part.get_payload(decode=True)
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+
+
+class PartWalker:
+    """Walks a compat32 message tree within the parse options' limits."""
+
+    def __init__(
+        self, options: ParseOptions, budget: Budget, defects: list[str], linesep: str = "\n"
+    ) -> None:
+        """Prepare an empty collection; linesep is the mail's own line ending."""
+        self.linesep = linesep
+        self.options = options
+        self.budget = budget
+        self.defects = defects
+        self.found = Collected()
+        self.parts_seen = 0
+        self.unnamed = 0
+        self.stopped = False
+
+    def walk(self, part: Message, depth: int = 0) -> Collected:
+        """Visit a part and everything under it; returns the collection."""
+        if not self._may_visit(depth):
+            return self.found
+        try:
+            self._visit(part, depth)
+        except Exception as error:  # one broken part must not cost the others
+            self.defects.append(f"part {self.parts_seen} unreadable: {type(error).__name__}")
+        return self.found
+
+    def _may_visit(self, depth: int) -> bool:
+        """Check the part count, nesting depth and time budget; note the first breach."""
+        self.parts_seen += 1
+        reason = None
+        if self.parts_seen > self.options.max_parts:
+            reason = f"more than {self.options.max_parts} parts; the rest were skipped"
+        elif depth > self.options.max_depth:
+            reason = f"nesting deeper than {self.options.max_depth}; deeper parts were skipped"
+        elif self.budget.spent():
+            reason = "time budget exceeded; remaining parts were skipped"
+        if reason and not self.stopped:
+            self.defects.append(reason)
+            self.stopped = reason.startswith(("more", "time"))
+        return reason is None
+
+    def _visit(self, part: Message, depth: int) -> None:
+        """Dispatch on the part's type."""
+        content_type = part.get_content_type()
+        payload = part.get_payload()
+        if isinstance(payload, list) and content_type.startswith("multipart/"):
+            children = [child for child in payload if isinstance(child, Message)]
+            if content_type == "multipart/alternative":
+                self._alternative(children, depth)
+            elif content_type == "multipart/related":
+                self._related(part, children, depth)
+            else:
+                for child in children:
+                    self.walk(child, depth + 1)
+        elif isinstance(payload, list):  # message/rfc822, message/delivery-status and kin
+            self._embedded(part, content_type)
+        elif self._is_body(part, content_type):
+            self._body(part, content_type)
+        else:
+            self._attach(part, content_type, _decoded(part))
+
+    def _is_body(self, part: Message, content_type: str) -> bool:
+        """True for a text or HTML part that is not a file and whose body slot is still free."""
+        if content_type.startswith("multipart/"):  # a multipart without usable boundary
+            self.defects.append(f"{content_type} without parts read as text")
+            content_type = "text/plain"
+        if content_type not in BODY_TYPES or _disposition(part) == "attachment":
+            return False
+        if declared_filename(part, self.defects):
+            return False
+        return (self.found.html if content_type == "text/html" else self.found.text) is None
+
+    def _body(self, part: Message, content_type: str) -> None:
+        """Decode a body part into the text or HTML slot."""
+        charset = part.get_param("charset")
+        label = charset if isinstance(charset, str) else None
+        text = decode_text(_decoded(part), label, self.defects, content_type)
+        if content_type == "text/html":
+            self.found.html = text
+            return
+        text, files = extract_uuencoded(text, self.defects)
+        self.found.text = text
+        for name, data in files:
+            self._add(name, _guess_type(name), data, None, False)
+
+    def _alternative(self, children: list[Message], depth: int) -> None:
+        """Keep the richest HTML and the first plain text; drop other restatements of the body."""
+        html_index = next((i for i in range(len(children) - 1, -1, -1) if _holds_html(children[i])), None)
+        text_index = next((i for i, c in enumerate(children) if c.get_content_type() == "text/plain"), None)
+        for index, child in enumerate(children):
+            restates = child.get_content_type() in RESTATING_ALTERNATIVES
+            if index in (html_index, text_index) or not restates:
+                self.walk(child, depth + 1)
+
+    def _related(self, part: Message, children: list[Message], depth: int) -> None:
+        """Walk the root part (the 'start' parameter or the first) first, then its resources."""
+        start = str(part.get_param("start") or "").strip().strip("<>")
+        root = next((c for c in children if start and _content_id(c) == start), None)
+        ordered = [root, *[c for c in children if c is not root]] if root is not None else children
+        for child in ordered:
+            self.walk(child, depth + 1)
+
+    def _embedded(self, part: Message, content_type: str) -> None:
+        """An attached mail or report: kept whole, named after its subject or description."""
+        data = embedded_bytes(part, self.linesep)
+        label = None
+        if content_type in ("message/rfc822", "message/global"):
+            inner = part.get_payload(0)
+            subject = inner.get("subject") if isinstance(inner, Message) else None
+            label = decode_header(str(subject), self.defects) if subject else None
+        self._attach(part, content_type, data, label)
+
+    def _attach(self, part: Message, content_type: str, data: bytes, label: str | None = None) -> None:
+        """Record one attachment; winmail.dat is replaced by the files it carries."""
+        filename = declared_filename(part, self.defects)
+        if is_tnef(content_type, filename):
+            files = expand_tnef(data, self.defects)
+            if files:
+                for name, inner_type, inner_data in files:
+                    self._add(name, inner_type, inner_data, None, False)
+                return
+        if not filename:
+            description = part.get("content-description")
+            label = label or (decode_header(str(description), self.defects) if description else None)
+            if not label:
+                self.unnamed += 1
+                label = f"file-{self.unnamed}"
+            filename = invented_filename(label, content_type)
+        content_id = _content_id(part)
+        disposition = _disposition(part)
+        inline = disposition == "inline" or (not disposition and content_id is not None)
+        self._add(filename, content_type, data, content_id, inline)
+
+    def _add(self, filename: str, content_type: str, data: bytes, cid: str | None, inline: bool) -> None:
+        """Append an Attachment with its hash."""
+        digest = hashlib.sha256(data).hexdigest()
+        self.found.attachments.append(Attachment(filename, content_type, data, digest, cid, inline))
+
+
+def _holds_html(part: Message, depth: int = 0) -> bool:
+    """True for an HTML part or a multipart (related/mixed) that carries the HTML body."""
+    content_type = part.get_content_type()
+    if content_type == "text/html":
+        return _disposition(part) != "attachment"
+    payload = part.get_payload()
+    if depth < 4 and content_type.startswith("multipart/") and isinstance(payload, list):
+        return any(isinstance(child, Message) and _holds_html(child, depth + 1) for child in payload[:50])
+    return False
+
+
+def _guess_type(filename: str) -> str:
+    """A content type from a file name."""
+    import mimetypes
+
+    return mimetypes.guess_type(filename, strict=False)[0] or "application/octet-stream"
