@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email.message import Message
 
-from parsers.classify import arf, autoreply, dsn, evidence, listmail, notification, original, textbounce
+from parsers.classify import arf, autoreply, dsn, evidence, listmail, notification, original, status, textbounce
 from parsers.classify.headers import HeaderView
 from parsers.classify.parts import ORIGINAL_TYPES, STATUS_TYPES, ReportParts, collect
 from parsers.model import BounceReport, Kind
@@ -28,14 +28,35 @@ def _classify(message: Message, view: HeaderView, text: str) -> Result:
     content_types = _content_types(message)
     if not _may_be_report(view, content_types, text):
         return _ordinary(view), None
-    parts = collect(message)
+    parts = _report_parts(message, view)
     if arf.is_complaint(message, view, parts):
         return "complaint", None
     event = notification.read(parts.text or text)
     if event is not None:
         return event
     found = _delivery_status(parts, view, text) or _text_bounce(parts, view, text)
-    return found or (_ordinary(view), None)
+    if found is not None:
+        return found
+    if evidence.sender_is_daemon(view) and _text_bounce_evidence(view, parts.text or text):
+        return "normal", None  # a failure notice we cannot read: a person should see it
+    return _ordinary(view), None
+
+
+def _report_parts(message: Message, view: HeaderView) -> ReportParts:
+    """The report's parts; status fields written into the text count too.
+
+    Some mail systems wrap their report in an attached mail: a daemon's mail without
+    report parts of its own is read from its first attached mail that has them.
+    """
+    parts = collect(message)
+    if not parts.status_blocks and evidence.sender_is_daemon(view):
+        for inner in parts.originals:
+            nested = collect(inner)
+            if nested.status_blocks:
+                return nested
+    if not parts.status_blocks and dsn.FIELDS_IN_TEXT.search(parts.text):
+        parts.status_blocks.append(textbounce.report_section(parts.text))
+    return parts
 
 
 def _content_types(message: Message) -> list[str]:
@@ -80,7 +101,11 @@ def _text_bounce(parts: ReportParts, view: HeaderView, text: str) -> Result | No
     body = parts.text or text
     if not _text_bounce_evidence(view, body):
         return None
-    recipients = textbounce.parse(body, view, original.senders(parts))
+    section = textbounce.report_section(body)
+    # The original's To stands in for the failed recipient only where the report shows an MTA's reply or is titled as a failure.
+    vouched = bool(status.reply_code(section) or status.enhanced_codes(section)) or (evidence.null_sender(view) and evidence.bounce_subject(view))
+    receivers = original.receivers(parts, body) if vouched else []
+    recipients = textbounce.parse(body, view, original.senders(parts), receivers)
     if not recipients:
         return None
     return "bounce", BounceReport(recipients=recipients, original_message_id=original.message_id(parts, body))

@@ -9,9 +9,11 @@ from parsers.model import BounceRecipient
 
 _ADDRESS = re.compile(r"[^\s<>\"';:,()\[\]]+@[^\s<>\"';:,()\[\]]+\.[^\s<>\"';:,()\[\]]+")
 _FIELD = re.compile(r"^([A-Za-z][\w-]*)\s*:\s?(.*)$")
-SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
-# A delay is not a failure: CONTRACT.md counts a DSN that reports only delays as a delivery report.
-REPORT_ONLY_ACTIONS = SUCCESS_ACTIONS | {"delayed"}
+FIELDS_IN_TEXT = re.compile(r"^(final|original)-recipient\s*:", re.I | re.M)
+PREFER_DIAGNOSTIC = True
+SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded", "deliverable"})
+# A delay is reported as a temporary (4.x.x, not permanent) failure, as sisimai does: see is_failure().
+REPORT_ONLY_ACTIONS = SUCCESS_ACTIONS
 
 
 def field_blocks(text: str) -> list[dict[str, str]]:
@@ -35,8 +37,11 @@ def field_blocks(text: str) -> list[dict[str, str]]:
 
 
 def address_of(value: str) -> str:
-    """The address in a recipient field ('rfc822; a@b' or '<a@b>'), lower-cased."""
+    """The address in a recipient field ('rfc822; a@b', '<a@b>', '"odd local"@b'), lower-cased."""
     value = value.split(";", 1)[1] if ";" in value else value
+    bare = value.strip().strip("<>").strip()
+    if re.fullmatch(r'"[^"]+"@[^\s<>@]+|[^\s<>@"]+@[^\s<>@"]+', bare):
+        return bare.strip(".").lower()
     match = _ADDRESS.search(value)
     return match.group(0).strip(".").lower() if match else ""
 
@@ -73,12 +78,12 @@ def _diagnostic_text(value: str) -> str:
 
 
 def pick_status(given: str, diagnostic: str, action: str) -> str:
-    """The status field, or the more specific code its diagnostic gives when the field is generic."""
+    """The code the diagnostic gives (it comes from the remote server), else the status field, else one recovered from the wording."""
     given_codes = codes.ENHANCED.findall(given)
     status = ".".join(given_codes[0]) if given_codes else ""
     in_text = codes.enhanced_codes(diagnostic, "245")
-    if in_text and (codes.is_generic(status) or not status):
-        return codes.most_specific(in_text) if status == "" or in_text[0][0] == status[0] else status
+    if in_text and (PREFER_DIAGNOSTIC or codes.is_generic(status)) and (not status or in_text[-1][0] in "45" or status[0] == "2"):
+        return codes.most_specific(in_text)
     if status:
         return status
     return codes.recover(diagnostic, temporary=action == "delayed") if action not in SUCCESS_ACTIONS else "2.0.0"
@@ -86,4 +91,4 @@ def pick_status(given: str, diagnostic: str, action: str) -> str:
 
 def is_failure(recipient: BounceRecipient) -> bool:
     """Whether a recipient block reports a failure rather than a delivery or a delay."""
-    return recipient.action not in REPORT_ONLY_ACTIONS
+    return recipient.action not in REPORT_ONLY_ACTIONS and not recipient.status.startswith("2")

@@ -35,7 +35,7 @@ def _event(text: str) -> dict[str, Any] | None:
     if not body.startswith("{") or len(body) > MAX_JSON:
         return None
     try:
-        data = json.loads(body[: body.rfind("}") + 1])
+        data = json.loads(body[: body.rfind("}") + 1], strict=False)
     except ValueError:
         return None
     if isinstance(data, dict) and isinstance(data.get("Message"), str):  # an SNS envelope

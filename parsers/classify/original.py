@@ -9,6 +9,7 @@ from email.utils import getaddresses
 from parsers.classify.parts import ReportParts
 
 _MESSAGE_ID = re.compile(r"^\s*message-id\s*:\s*<?([^\s<>]+@[^\s<>]+?)>?\s*$", re.I | re.M)
+_RECEIVER = re.compile(r"^\s*to\s*:\s*(.+)$", re.I | re.M)
 _SENDER = re.compile(r"^\s*(?:from|return-path|sender)\s*:\s*(.+)$", re.I | re.M)
 
 
@@ -20,7 +21,7 @@ def message_id(parts: ReportParts, text: str) -> str | None:
             found = _strip(str(value))
             if found:
                 return found
-    for chunk in [*parts.original_texts, _after_own_text(text, parts)]:
+    for chunk in [*parts.original_texts, _after_own_text(text, parts), text]:
         match = _MESSAGE_ID.search(chunk)
         if match:
             return match.group(1)
@@ -36,6 +37,17 @@ def senders(parts: ReportParts) -> set[str]:
     for chunk in parts.original_texts:
         for match in _SENDER.finditer(chunk[:20_000]):
             found.update(a.lower() for _, a in getaddresses([match.group(1)]) if "@" in a)
+    return found
+
+
+def receivers(parts: ReportParts, text: str) -> list[str]:
+    """Lower-cased To addresses of the returned original, attached or quoted."""
+    found: list[str] = []
+    values = [str(original.get("To", "")) for original in parts.originals]
+    for chunk in [*parts.original_texts, _after_own_text(text, parts)]:
+        values.extend(match.group(1) for match in _RECEIVER.finditer(chunk[:20_000]))
+    for value in values:
+        found.extend(a.lower() for _, a in getaddresses([value]) if "@" in a and a.lower() not in found)
     return found
 
 

@@ -93,14 +93,23 @@ def _visit(part: Message, parts: ReportParts, html: list[str], depth: int) -> No
         _keep_original(part, parts)
     elif ctype in STATUS_TYPES:
         parts.status_blocks.append(_message_text(part, limit=500))
-    elif part.is_multipart():
-        for inner in part.get_payload() or []:
-            if isinstance(inner, Message):
-                _visit(inner, parts, html, depth + 1)
+    elif part.is_multipart() or ctype.startswith("multipart/"):
+        _visit_children(part, parts, html, depth)
     elif ctype == "text/html":
         html.append(decode_part(part))
     elif ctype.startswith("text/") or ctype == "application/json":
         parts.texts.append(decode_part(part))
+
+
+def _visit_children(part: Message, parts: ReportParts, html: list[str], depth: int) -> None:
+    """The inner parts of a multipart; a multipart whose boundaries were lost is read as text."""
+    payload = part.get_payload()
+    if isinstance(payload, str):
+        parts.texts.append(payload[:MAX_TEXT])
+        return
+    for inner in payload or []:
+        if isinstance(inner, Message):
+            _visit(inner, parts, html, depth + 1)
 
 
 def _keep_original(part: Message, parts: ReportParts) -> None:

@@ -68,8 +68,8 @@ def recover(text: str, temporary: bool = False) -> str:
 
 
 def most_specific(codes: list[str]) -> str:
-    """The first code that is not the catch-all X.0.0, else the first code."""
-    return next((code for code in codes if not code.endswith(".0.0")), codes[0])
+    """The last code that is not the catch-all X.0.0 (remote servers' replies come last), else the first code."""
+    return next((code for code in reversed(codes) if not code.endswith(".0.0")), codes[0])
 
 
 def is_generic(status: str) -> bool:

@@ -12,13 +12,15 @@ from parsers.model import BounceRecipient
 ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})(?![\w-])")
 ORIGINAL_MARKER = re.compile(
     r"^\s*(?:[-=_*#]{2,}.*\b(?:original|copy|returned|rfc ?822|undelivered message|headers?|message follows|message text|your message)\b.*"
-    r"|(?:original message|returned message|unsent message|the original message|headers of the original|your message reads)\b.{0,40}[:-]?"
+    r"|(?:original message|returned message|unsent message|the original message|headers of the original|your message reads|message headers follow|"
+    r"the header of the original|below this line|a copy of (the|your) message)\b.{0,40}[:-]?"
     r"|Content-Type:\s*message/rfc822.*|Content-Type:\s*text/rfc822-headers.*)$",
     re.I | re.M,
 )
 TEMPORARY = re.compile(r"temporar|will (retry|try again|continue)|still being retried|delayed|delay|warning:|not yet been delivered|deferred", re.I)
 ROLE_LOCAL = re.compile(r"^(postmaster|mailer-daemon|abuse|hostmaster|webmaster|noc|support|help)$", re.I)
-HEADERS_TO_SKIP = ("from", "to", "cc", "reply-to", "sender", "return-path", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
+SENDER_HEADERS = ("from", "sender", "return-path")
+RECEIVER_HEADERS = ("to", "cc", "reply-to", "delivered-to")
 MAX_WINDOW_LINES = 12
 
 
@@ -28,10 +30,10 @@ def report_section(text: str) -> str:
     return text[: match.start()] if match else text
 
 
-def own_addresses(view: HeaderView) -> set[str]:
-    """Addresses of the bounce itself (its sender and receiver), never failed recipients."""
+def own_addresses(view: HeaderView, names: tuple[str, ...]) -> set[str]:
+    """Addresses in the bounce's own headers: its sender, or whoever receives it."""
     found: set[str] = set()
-    for name in HEADERS_TO_SKIP:
+    for name in names:
         value = view.get(name)
         if value:
             found.update(addr.lower() for _, addr in getaddresses([value]) if "@" in addr)
@@ -81,17 +83,26 @@ def windows(section: str, recipients: list[str]) -> dict[str, str]:
     return {addr: "\n".join(chunk).strip() for addr, chunk in found.items()}
 
 
-def parse(text: str, view: HeaderView, original_senders: set[str]) -> list[BounceRecipient]:
+def parse(text: str, view: HeaderView, original_senders: set[str], original_receivers: list[str]) -> list[BounceRecipient]:
     """The failed recipients a plain-text bounce names, with the status recovered from its text."""
     section = report_section(text)
-    exclude = own_addresses(view) | original_senders
-    recipients = candidate_addresses(section, exclude)
-    if not recipients:
-        failed = view.get("x-failed-recipients")
-        recipients = [a.lower() for _, a in getaddresses([failed]) if "@" in a]
+    recipients = find_recipients(section, view, original_senders, original_receivers)
     temporary = bool(TEMPORARY.search(view.get("subject"))) or _temporary_text(section)
     by_recipient = windows(section, recipients)
     return [_recipient(addr, by_recipient.get(addr, ""), section, temporary) for addr in recipients]
+
+
+def find_recipients(section: str, view: HeaderView, original_senders: set[str], original_receivers: list[str]) -> list[str]:
+    """Who the report names as failed; else who the returned original was addressed to."""
+    senders = own_addresses(view, SENDER_HEADERS)
+    found = candidate_addresses(section, senders | own_addresses(view, RECEIVER_HEADERS) | original_senders)
+    if found:
+        return found
+    failed = [a.lower() for _, a in getaddresses([view.get("x-failed-recipients")]) if "@" in a]
+    if failed:
+        return failed
+    found = candidate_addresses(section, senders)  # someone who wrote to themselves
+    return found or [a for a in original_receivers if a not in senders][:1]
 
 
 def _temporary_text(section: str) -> bool:
