@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,8 @@ def normalize_url(url: str | URL) -> URL:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # take transaction control away from pysqlite so that BEGIN, SAVEPOINT and DDL behave as documented
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -32,6 +34,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _begin_sqlite(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def create_engine_for(settings_or_url: Settings | str | URL, **kwargs: Any) -> Engine:
     """A new engine for the settings' database_url (or a URL); SQLite gets WAL, foreign keys, busy timeout."""
     raw = settings_or_url.database_url if isinstance(settings_or_url, Settings) else settings_or_url
@@ -39,6 +45,7 @@ def create_engine_for(settings_or_url: Settings | str | URL, **kwargs: Any) -> E
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -43,6 +43,13 @@ SEED_TABLES = (
 NOW = "current_timestamp"
 OUTPUT = Path(__file__).resolve().parents[1] / "data" / "znuny_seed.json"
 
+
+class Keyword(str):
+    """An unquoted SQL word used as a value (current_timestamp), told apart from a string literal."""
+
+    __slots__ = ()
+
+
 _TOKEN = re.compile(
     r"""\s+|--[^\n]*|(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<sym>[(),;])"""
 )
@@ -87,8 +94,8 @@ def _group(tokens: list[tuple[str, Any]], start: int) -> tuple[list[Any], int]:
     index = start + 1
     while tokens[index] != ("sym", ")"):
         kind, value = tokens[index]
-        if kind == "word" and value == "null":
-            value = None
+        if kind == "word":
+            value = None if value == "null" else Keyword(value)
         items.append(value)
         index += 1
         if tokens[index] == ("sym", ","):
@@ -116,6 +123,10 @@ def parse_inserts(sql: str) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
+def _is_now(value: Any) -> bool:
+    return isinstance(value, Keyword) and value == NOW
+
+
 def build_seed(sql: str, tables: tuple[str, ...] = SEED_TABLES) -> dict[str, Any]:
     """The seed document: per table, in Znuny's insert order, rows with ids and their `now` columns."""
     seed: dict[str, list[dict[str, Any]]] = {table: [] for table in tables}
@@ -123,8 +134,8 @@ def build_seed(sql: str, tables: tuple[str, ...] = SEED_TABLES) -> dict[str, Any
         if table not in seed:
             continue
         row = {"id": values.pop("id", len(seed[table]) + 1)}
-        now = [column for column, value in values.items() if value == NOW]
-        row.update({column: value for column, value in values.items() if value != NOW})
+        now = [column for column, value in values.items() if _is_now(value)]
+        row.update({column: value for column, value in values.items() if not _is_now(value)})
         seed[table].append({"values": row, "now": now})
     return {"source": "znuny initial_insert.postgresql.sql", "tables": seed}
 
