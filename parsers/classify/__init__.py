@@ -91,6 +91,7 @@ def _delivery_status(parts: ReportParts, view: HeaderView, text: str) -> Result 
     recipients = dsn.recipients(parts.status_blocks)
     if not recipients:
         return None
+    recipients = dsn.refine(recipients, textbounce.windows(textbounce.report_section(parts.text), [r.email for r in recipients]))
     failed = [r for r in recipients if dsn.is_failure(r)]
     report = BounceReport(recipients=failed or recipients, original_message_id=original.message_id(parts, text))
     return ("bounce" if failed else "delivery-report"), report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from parsers.classify import status as codes
 from parsers.model import BounceRecipient
@@ -87,6 +88,19 @@ def pick_status(given: str, diagnostic: str, action: str) -> str:
     if status:
         return status
     return codes.recover(diagnostic, temporary=action == "delayed") if action not in SUCCESS_ACTIONS else "2.0.0"
+
+
+def refine(recipients: list[BounceRecipient], texts: dict[str, str]) -> list[BounceRecipient]:
+    """Generic X.0.0 statuses replaced by the code the human-readable report gives for that recipient."""
+    refined = []
+    for recipient in recipients:
+        found = codes.enhanced_codes(texts.get(recipient.email, ""))
+        specific = codes.most_specific(found) if found else ""
+        if codes.is_generic(recipient.status) and specific and specific[0] == recipient.status[:1] and not specific.endswith(".0.0"):
+            diagnostic = recipient.diagnostic or re.sub(r"\s+", " ", texts[recipient.email])[:1000]
+            recipient = replace(recipient, status=specific, diagnostic=diagnostic)
+        refined.append(recipient)
+    return refined
 
 
 def is_failure(recipient: BounceRecipient) -> bool:

@@ -9,7 +9,7 @@ from parsers.classify import status as codes
 from parsers.classify.headers import HeaderView
 from parsers.model import BounceRecipient
 
-ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})(?![\w-])")
+ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})(?![\w-])")
 ORIGINAL_MARKER = re.compile(
     r"^\s*(?:[-=_*#]{2,}.*\b(?:original|copy|returned|rfc ?822|undelivered message|headers?|message follows|message text|your message)\b.*"
     r"|(?:original message|returned message|unsent message|the original message|headers of the original|your message reads|message headers follow|"
@@ -22,6 +22,8 @@ ROLE_LOCAL = re.compile(r"^(postmaster|mailer-daemon|abuse|hostmaster|webmaster|
 SENDER_HEADERS = ("from", "sender", "return-path")
 RECEIVER_HEADERS = ("to", "cc", "reply-to", "delivered-to")
 MAX_WINDOW_LINES = 12
+SENDER_LINE = re.compile(r"^\s*(from|sender|reply-to|return-path|mail from|envelope-from|x-postfix-sender|x-sender)\s*:", re.I)
+ALIAS_LINE = re.compile(r"(generated|expanded|forwarded|redirected|aliased) (from|by)\b", re.I)
 
 
 def report_section(text: str) -> str:
@@ -41,10 +43,13 @@ def own_addresses(view: HeaderView, names: tuple[str, ...]) -> set[str]:
 
 
 def candidate_addresses(section: str, exclude: set[str]) -> list[str]:
-    """Addresses named in the report text, in order, without the mail's own."""
+    """Addresses named in the report text, in order, without the mail's own, aliases or senders."""
     seen: list[str] = []
+    previous = ""
     for line in section.splitlines():
-        if re.search(r"https?://", line) and not re.search(r"<[^>]+@", line):
+        skip = _not_a_recipient(line, previous)
+        previous = line if line.strip() else previous
+        if skip:
             continue
         for match in ADDRESS.finditer(line):
             addr = match.group(1).strip(".").lower()
@@ -52,6 +57,15 @@ def candidate_addresses(section: str, exclude: set[str]) -> list[str]:
                 continue
             seen.append(addr)
     return [addr for addr in seen if not _role_only(addr, seen)]
+
+
+def _not_a_recipient(line: str, previous: str) -> bool:
+    """Lines that name a sender, an alias a recipient was expanded from, or a link."""
+    if re.search(r"https?://", line) and not re.search(r"<[^>]+@", line):
+        return True
+    if SENDER_LINE.match(line) or ALIAS_LINE.search(line):
+        return True
+    return bool(re.search(r"\b(sent|written|submitted) by:?\s*$", previous, re.I)) and not re.search(r"[:;]\s*\S", line)
 
 
 def _looks_like_message_id(line: str, start: int) -> bool:
