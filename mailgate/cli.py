@@ -15,7 +15,10 @@ from mailgate.settings import Settings, load_settings
 COMMANDS: dict[str, str] = {
     "config": "config:config",
     "init": "init:init",
+    "deliver": "deliver:deliver",
     "parse": "parse:parse",
+    "run": "serve:run",
+    "smtp": "serve:smtp",
 }
 
 
@@ -67,7 +70,7 @@ def settings_from(ctx: click.Context) -> Settings:
 def main(argv: Any = None) -> None:
     """Console entry point: run the CLI and turn MailgateError into a clean message and exit code."""
     try:
-        cli.main(args=argv, standalone_mode=False)
+        code = cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:
         raise SystemExit(1) from None
     except click.ClickException as exc:
@@ -76,3 +79,5 @@ def main(argv: Any = None) -> None:
     except MailgateError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
+    if isinstance(code, int) and code:
+        raise SystemExit(code)

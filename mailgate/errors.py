@@ -9,5 +9,5 @@ class ConfigError(MailgateError):
     """The settings are invalid or incomplete."""
 
 
-class StorageUnavailable(MailgateError):
+class StorageUnavailableError(MailgateError):
     """The database could not be reached or refused the write; the caller must not acknowledge."""

@@ -1,0 +1,33 @@
+"""build_services(settings): the engine, sessions and intake that commands and workers share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailgate.database import create_engine_for, session_factory
+from mailgate.intake import Intake
+from mailgate.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The long-lived objects of one mailgate process, built from its settings."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    intake: Intake
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def build_services(settings: Settings) -> Services:
+    """Build the services of one process from its settings."""
+    engine = create_engine_for(settings)
+    sessions = session_factory(engine)
+    return Services(settings=settings, engine=engine, sessions=sessions, intake=Intake(sessions))
