@@ -10,8 +10,9 @@ from parsers.headers import decode_words, unfold
 from parsers.model import Address
 
 MAX_ADDRESSES = 1000
-_VALID = re.compile(r"^[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+$")
+_VALID = re.compile(r"^[^\s@<>()\[\],;:\"]+(?:@[^\s@<>()\[\],;:\"]+)?$")
 _LOOSE = re.compile(r"[^\s<>()\[\],;:\"'@]+@[^\s<>()\[\],;:\"'@]+")
+_BRACKETED = re.compile(r"((?:\"[^\"]*\"|[^<>,;\"])*)<([^<>]*)>")
 _QUOTED_PAIR = re.compile(r"\\(.)")
 
 
@@ -36,6 +37,8 @@ def _stdlib(value: str) -> list[tuple[str, str]] | None:
         return None
     if sum(n.count("@") + a.count("@") for n, a in pairs) != value.count("@"):
         return None
+    if len({a.lower() for _, a in pairs}) < len(pairs):  # "a@b <a@b>" read as two mailboxes
+        return None
     return [(n, a) for n, a in pairs if a]
 
 
@@ -57,7 +60,10 @@ def _flanker(value: str) -> list[tuple[str, str]] | None:
 
 
 def _scan(value: str) -> list[tuple[str, str]]:
-    """Last resort: every thing that looks like an address, with the words before it as name."""
+    """Last resort: <bracketed> addresses (even with spaces), else anything that looks like one."""
+    bracketed = [(n, a) for n, a in _BRACKETED.findall(value) if "@" in a]
+    if bracketed and len(bracketed) == value.count("<"):
+        return [(n.strip().strip(",;").strip(), " ".join(a.split())) for n, a in bracketed]
     pairs: list[tuple[str, str]] = []
     position = 0
     for match in _LOOSE.finditer(value):

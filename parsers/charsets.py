@@ -110,13 +110,29 @@ def guess(data: bytes) -> str | None:
     return resolve(best.encoding) if best is not None else None
 
 
-def decode_text(data: bytes, label: str | None, defects: list[str], where: str = "text") -> str:
-    """Bytes to text: the declared charset, repaired; else guessed; bad bytes become U+FFFD."""
-    if data.isascii() and canonical_label(label) not in ("utf-7", "unicode-1-1-utf-7", "utf-16", "utf-32"):
-        codec = resolve(label)
-        if codec is None or codec != JIS or b"\x1b" not in data:
-            return data.decode("ascii")
+# Charsets that are often mixed up with each other: tried before guessing.
+RELATED: dict[str, tuple[str, ...]] = {
+    JIS: ("cp932", "euc_jp"),
+    "cp932": ("euc_jp",),
+    "euc_jp": ("cp932",),
+    "gb18030": ("big5hkscs",),
+    "big5hkscs": ("gb18030",),
+    "cp949": ("gb18030",),
+}
+_ASCII_COMPATIBLE_EXCEPTIONS = ("utf-7", "utf-16", "utf-32", JIS)
+MIN_GUESS_BYTES = 12
+
+
+def decode_text(
+    data: bytes, label: str | None, defects: list[str], where: str = "text", hints: tuple[str, ...] = ()
+) -> str:
+    """Bytes to text: the declared charset, repaired; else guessed; bad bytes become U+FFFD.
+
+    hints are other charsets the same mail declares, tried before a statistical guess.
+    """
     codec = resolve(label)
+    if data.isascii() and not (codec or "").startswith(_ASCII_COMPATIBLE_EXCEPTIONS):
+        return data.decode("ascii")
     if codec in SINGLE_BYTE or (codec and codec.startswith(("iso8859", "cp125"))):
         text = _strict(data, "utf-8")
         if text is not None:
@@ -128,17 +144,28 @@ def decode_text(data: bytes, label: str | None, defects: list[str], where: str =
             return text
     elif label and canonical_label(label) not in MEANINGLESS:
         defects.append(f"{where}: unknown charset {canonical_label(label)!r}")
-    return _repair(data, codec, defects, where)
+    return _repair(data, codec, defects, where, hints)
 
 
-def _repair(data: bytes, codec: str | None, defects: list[str], where: str) -> str:
-    """Decode bytes that are not valid in the declared codec: UTF-8, a guess, or replacement."""
-    text = _strict(data, "utf-8")
-    if text is not None:
-        if codec not in (None, "ascii"):
-            defects.append(f"{where}: declared {codec} but is UTF-8")
-        return text
-    guessed = guess(data) if len(data) >= 16 or codec in (None, "ascii") else None
+def _candidates(codec: str | None, hints: tuple[str, ...]) -> list[str]:
+    """Charsets to try strictly after the declared one failed: UTF-8, relatives, the mail's others."""
+    found = ["utf-8", *RELATED.get(codec or "", ())]
+    for hint in hints:
+        resolved = resolve(hint)
+        if resolved and resolved not in ("ascii", codec):
+            found += [resolved, *RELATED.get(resolved, ())]
+    return list(dict.fromkeys(c for c in found if c != codec))
+
+
+def _repair(data: bytes, codec: str | None, defects: list[str], where: str, hints: tuple[str, ...]) -> str:
+    """Decode bytes that are not valid in the declared codec: related charsets, a guess, or U+FFFD."""
+    for candidate in _candidates(codec, hints):
+        text = _strict(data, candidate)
+        if text is not None:
+            defects.append(f"{where}: read as {candidate}" + (f" (declared {codec})" if codec else ""))
+            return text
+    eight_bit = sum(1 for byte in data[:4096] if byte > 0x7F)
+    guessed = guess(data) if eight_bit >= MIN_GUESS_BYTES else None
     if guessed and guessed != codec:
         text = _strict(data, guessed)
         if text is not None:
@@ -146,9 +173,11 @@ def _repair(data: bytes, codec: str | None, defects: list[str], where: str) -> s
                 f"{where}: charset guessed as {guessed}" + (f" (declared {codec})" if codec else "")
             )
             return text
-    fallback = codec if codec and codec not in ("ascii", "utf-7") else "utf-8"
-    if codec in (None, "ascii"):
-        fallback = "cp1252"
+    fallback = codec if codec and codec not in ("ascii", "utf-7") else "cp1252"
+    text = _strict(data, fallback)
+    if text is not None:
+        defects.append(f"{where}: undeclared 8-bit text read as {fallback}")
+        return text
     defects.append(f"{where}: undecodable bytes replaced (decoded as {fallback})")
     if fallback == JIS:
         return decode_iso2022jp(data, errors="replace")

@@ -39,7 +39,7 @@ def _param(part: Message, name: str, header: str, defects: list[str]) -> str | N
 
 def clean_filename(name: str, defects: list[str]) -> str:
     """A decoded filename without path parts, control characters or surrounding quotes."""
-    name = decode_words(unfold(raw_to_text(name, None, defects)), defects)
+    name = decode_words(unfold(raw_to_text(name, (), defects)), defects)
     name = name.strip().strip("\"'").replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("", name).strip()
     return name[:MAX_FILENAME]

@@ -19,7 +19,7 @@ def unfold(value: str) -> str:
     return _LINE_END.sub(" ", _FOLD.sub("", value))
 
 
-def raw_to_text(value: str, fallback_charset: str | None, defects: list[str]) -> str:
+def raw_to_text(value: str, hints: tuple[str, ...], defects: list[str]) -> str:
     """A compat32 header value (8-bit bytes kept as surrogates) as text, bad bytes repaired."""
     if value.isascii():
         return value
@@ -27,7 +27,7 @@ def raw_to_text(value: str, fallback_charset: str | None, defects: list[str]) ->
         data = value.encode("ascii", "surrogateescape")
     except UnicodeEncodeError:  # already text (not from bytes): keep it
         return value
-    return decode_text(data, fallback_charset or "utf-8", defects, "header")
+    return decode_text(data, None, defects, "header", hints)
 
 
 def _word_bytes(encoding: str, payload: str) -> bytes | None:
@@ -43,7 +43,7 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
         return None
 
 
-def decode_words(value: str, defects: list[str]) -> str:
+def decode_words(value: str, defects: list[str], hints: tuple[str, ...] = ()) -> str:
     """Decode RFC 2047 encoded words, joining adjacent words so split characters survive."""
     if "=?" not in value:
         return value
@@ -53,24 +53,24 @@ def decode_words(value: str, defects: list[str]) -> str:
     for match in _ENCODED_WORD.finditer(value):
         gap = value[position : match.start()]
         if pending and gap.strip(" \t"):
-            out.append(_flush(pending, defects))
+            out.append(_flush(pending, defects, hints))
             pending = []
         if not pending:
             out.append(gap)
         data = _word_bytes(match.group(2), match.group(3))
         if data is None:
-            out.append(_flush(pending, defects) + match.group(0))
+            out.append(_flush(pending, defects, hints) + match.group(0))
             pending = []
             defects.append("header: undecodable encoded word kept as is")
         else:
             pending.append((match.group(1), data))
         position = match.end()
-    out.append(_flush(pending, defects))
+    out.append(_flush(pending, defects, hints))
     out.append(value[position:])
     return "".join(out)
 
 
-def _flush(pending: list[tuple[str, bytes]], defects: list[str]) -> str:
+def _flush(pending: list[tuple[str, bytes]], defects: list[str], hints: tuple[str, ...]) -> str:
     """Decode a run of adjacent encoded words, concatenating same-charset bytes first."""
     text: list[str] = []
     index = 0
@@ -81,7 +81,7 @@ def _flush(pending: list[tuple[str, bytes]], defects: list[str]) -> str:
         while index < len(pending) and pending[index][0].lower() == charset.lower():
             chunk += pending[index][1]
             index += 1
-        text.append(decode_text(bytes(chunk), charset, defects, "header"))
+        text.append(decode_text(bytes(chunk), charset, defects, "header", hints))
     return "".join(text)
 
 
@@ -93,7 +93,12 @@ def clip(value: str, defects: list[str], name: str) -> str:
     return value[:MAX_HEADER_CHARS]
 
 
-def decode_header(value: str, defects: list[str], fallback_charset: str | None = None, name: str = "") -> str:
+def decode_header(value: str, defects: list[str], hints: tuple[str, ...] = (), name: str = "") -> str:
     """A raw header value as readable text: bounded, unfolded, 8-bit repaired, words decoded."""
-    text = raw_to_text(clip(value, defects, name), fallback_charset, defects)
-    return decode_words(unfold(text), defects).strip()
+    text = raw_to_text(clip(value, defects, name), hints, defects)
+    return decode_words(unfold(text), defects, hints).strip()
+
+
+def word_charsets(values: list[str]) -> list[str]:
+    """The charsets named by encoded words in these header values."""
+    return [match.group(1) for value in values if "=?" in value for match in _ENCODED_WORD.finditer(value)]

@@ -61,3 +61,16 @@ def to_text(markup: str) -> str:
         return get_text(markup[:MAX_TEXT_HTML]).strip("\n")
     except Exception:  # inscriptis on pathological markup: keep the words at least
         return re.sub(r"<[^>]*>", " ", markup[:MAX_TEXT_HTML])
+
+
+def pieces_to_html(pieces: list[tuple[str, str]]) -> str:
+    """HTML for a body sent as text parts with inline images between them (as Apple Mail does)."""
+    from html import escape
+
+    out = []
+    for kind, value in pieces:
+        if kind == "image":
+            out.append(f'<img src="cid:{escape(value, quote=True)}"><br>')
+        else:
+            out.append(escape(value).replace("\n", "<br>\n"))
+    return "<div>" + "".join(out) + "</div>"

@@ -9,12 +9,13 @@ from email.parser import BytesFeedParser, BytesHeaderParser
 from parsers.addresses import parse_addresses
 from parsers.charsets import decode_text
 from parsers.dates import parse_date
-from parsers.headers import decode_header, raw_to_text
-from parsers.html import sanitize, to_text
+from parsers.headers import decode_header, raw_to_text, word_charsets
+from parsers.html import pieces_to_html, sanitize, to_text
 from parsers.limits import Budget, ParseOptions
 from parsers.model import Address, Body, BounceReport, Kind, ParsedMessage
 from parsers.msgids import message_id, message_ids
 from parsers.parts import Collected, PartWalker
+from parsers.repair import unindented_continuations
 
 FEED_CHUNK = 1 << 20
 REDUCED_BODY = 1 << 20
@@ -43,10 +44,10 @@ def read_message(raw: bytes) -> Message:
 def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessage:
     """The full parse: headers, body, attachments, classification."""
     budget = Budget(options.time_budget)
-    message = read_message(raw)
-    result = _from_headers(message, options, defects)
-    linesep = "\r\n" if b"\r\n" in raw[:8192] else "\n"
-    found = PartWalker(options, budget, defects, linesep).walk(message)
+    message = read_message(unindented_continuations(raw, defects))
+    hints = mail_charsets(message)
+    result = _from_headers(message, options, defects, hints)
+    found = PartWalker(options, budget, defects, hints).walk(message)
     result.body = _body(found, options, budget, defects)
     result.attachments = found.attachments
     result.kind, result.bounce = _classify(message, result, defects)
@@ -56,26 +57,23 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
     return result
 
 
-def _from_headers(message: Message, options: ParseOptions, defects: list[str]) -> ParsedMessage:
+def _from_headers(
+    message: Message, options: ParseOptions, defects: list[str], hints: tuple[str, ...] = ()
+) -> ParsedMessage:
     """Everything the top-level headers say."""
     raw_items = list(message.raw_items())
     if len(raw_items) > options.max_headers:
         defects.append(f"{len(raw_items)} headers; only the first {options.max_headers} were read")
         raw_items = raw_items[: options.max_headers]
-    charset = _header_charset(message)
-    headers = [
-        (str(name), decode_header(str(value), defects, charset, str(name))) for name, value in raw_items
-    ]
-    raw = _RawHeaders(raw_items, charset, defects)
-    from_list = parse_addresses(raw.joined("from"), defects, "from") or parse_addresses(
-        raw.joined("sender"), defects, "sender"
-    )
+    headers = [(str(name), decode_header(str(value), defects, hints, str(name))) for name, value in raw_items]
+    raw = _RawHeaders(raw_items, hints, defects)
+    from_list = parse_addresses(raw.joined("from"), defects, "from")
     result = ParsedMessage(
         message_id=message_id(raw.first("message-id")),
         in_reply_to=message_ids(raw.joined("in-reply-to", " ")),
         references=message_ids(raw.joined("references", " ")),
         date=parse_date(raw.first("date"), defects),
-        from_=from_list[0] if from_list else None,
+        from_=_sender(from_list, raw, defects),
         reply_to=parse_addresses(raw.joined("reply-to"), defects, "reply-to"),
         to=parse_addresses(raw.joined("to"), defects, "to"),
         cc=parse_addresses(raw.joined("cc"), defects, "cc"),
@@ -89,12 +87,12 @@ def _from_headers(message: Message, options: ParseOptions, defects: list[str]) -
 class _RawHeaders:
     """Raw header values by name, 8-bit text repaired but encoded words left for later."""
 
-    def __init__(self, items: list[tuple[str, str]], charset: str | None, defects: list[str]) -> None:
+    def __init__(self, items: list[tuple[str, str]], hints: tuple[str, ...], defects: list[str]) -> None:
         """Index the raw items by lower-cased name."""
         self.values: dict[str, list[str]] = {}
         for name, value in items:
             self.values.setdefault(str(name).lower().strip(), []).append(str(value))
-        self.charset = charset
+        self.hints = hints
         self.defects = defects
 
     def count(self, name: str) -> int:
@@ -104,11 +102,11 @@ class _RawHeaders:
     def first(self, name: str) -> str | None:
         """The first value, as text."""
         values = self.values.get(name)
-        return raw_to_text(values[0], self.charset, self.defects) if values else None
+        return raw_to_text(values[0], self.hints, self.defects) if values else None
 
     def joined(self, name: str, separator: str = ", ") -> str | None:
         """All values of a header joined (duplicate To/Cc headers are merged)."""
-        values = [raw_to_text(v, self.charset, self.defects) for v in self.values.get(name, []) if v.strip()]
+        values = [raw_to_text(v, self.hints, self.defects) for v in self.values.get(name, []) if v.strip()]
         return separator.join(values) if values else None
 
 
@@ -124,13 +122,35 @@ def _note_header_defects(raw: _RawHeaders, from_list: list[Address], defects: li
         defects.append("header from: several addresses, the first was used")
 
 
-def _header_charset(message: Message) -> str | None:
-    """The charset to try for raw 8-bit headers: the mail's own declared charset, if any."""
-    try:
-        value = message.get_param("charset")
-    except Exception:  # malformed Content-Type parameters
-        return None
-    return value if isinstance(value, str) else None
+def _sender(from_list: list[Address], raw: _RawHeaders, defects: list[str]) -> Address | None:
+    """The author: From; when it holds no usable address, Reply-To, then Sender."""
+    if any("@" in a.email for a in from_list):
+        return next(a for a in from_list if "@" in a.email)
+    for name in ("reply-to", "sender"):
+        for address in parse_addresses(raw.joined(name), defects, name):
+            if "@" in address.email:
+                defects.append(f"header from: no usable address, {name} used instead")
+                return address
+    return from_list[0] if from_list else None
+
+
+def mail_charsets(message: Message) -> tuple[str, ...]:
+    """Charsets the mail declares anywhere (encoded words, part parameters): repair hints."""
+    found = word_charsets([str(v) for _, v in message.raw_items()])
+    stack, seen = [message], 0
+    while stack and seen < 40:
+        part = stack.pop()
+        seen += 1
+        try:
+            charset = part.get_param("charset")
+        except Exception:  # malformed parameters
+            charset = None
+        if isinstance(charset, str):
+            found.append(charset)
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend(p for p in payload if isinstance(p, Message))
+    return tuple(dict.fromkeys(c.lower() for c in found if c))
 
 
 def _body(found: Collected, options: ParseOptions, budget: Budget, defects: list[str]) -> Body:
@@ -143,6 +163,10 @@ def _body(found: Collected, options: ParseOptions, budget: Budget, defects: list
             markup = markup[: options.max_html_chars]
         html = sanitize(markup, options.allow_remote_content)
     text = found.text
+    if sum(1 for kind, _ in found.pieces if kind == "text") > 1:
+        text = "\n".join(value for kind, value in found.pieces if kind == "text")
+        if html is None and any(kind == "image" for kind, _ in found.pieces):
+            html = sanitize(pieces_to_html(found.pieces), options.allow_remote_content)
     if text is None:
         if html is not None and not budget.spent():
             text = to_text(html)

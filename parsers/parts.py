@@ -29,6 +29,9 @@ class Collected:
     text: str | None = None
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
+    # the body in order when a mail interleaves several text parts with inline images:
+    # ("text", text) and ("image", content id) pieces
+    pieces: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _disposition(part: Message) -> str:
@@ -61,10 +64,10 @@ class PartWalker:
     """Walks a compat32 message tree within the parse options' limits."""
 
     def __init__(
-        self, options: ParseOptions, budget: Budget, defects: list[str], linesep: str = "\n"
+        self, options: ParseOptions, budget: Budget, defects: list[str], hints: tuple[str, ...] = ()
     ) -> None:
-        """Prepare an empty collection; linesep is the mail's own line ending."""
-        self.linesep = linesep
+        """Prepare an empty collection; hints are the charsets the mail declares anywhere."""
+        self.hints = hints
         self.options = options
         self.budget = budget
         self.defects = defects
@@ -127,18 +130,20 @@ class PartWalker:
             return False
         if declared_filename(part, self.defects):
             return False
-        return (self.found.html if content_type == "text/html" else self.found.text) is None
+        return content_type == "text/plain" or self.found.html is None
 
     def _body(self, part: Message, content_type: str) -> None:
         """Decode a body part into the text or HTML slot."""
         charset = part.get_param("charset")
         label = charset if isinstance(charset, str) else None
-        text = decode_text(_decoded(part), label, self.defects, content_type)
+        text = decode_text(_decoded(part), label, self.defects, content_type, self.hints)
         if content_type == "text/html":
             self.found.html = text
             return
-        text, files = extract_uuencoded(text, self.defects)
-        self.found.text = text
+        text, files = extract_uuencoded(text.replace("\r\n", "\n"), self.defects)
+        if self.found.text is None:
+            self.found.text = text
+        self.found.pieces.append(("text", text))
         for name, data in files:
             self._add(name, _guess_type(name), data, None, False)
 
@@ -161,12 +166,12 @@ class PartWalker:
 
     def _embedded(self, part: Message, content_type: str) -> None:
         """An attached mail or report: kept whole, named after its subject or description."""
-        data = embedded_bytes(part, self.linesep)
+        data = embedded_bytes(part).replace(b"\r\n", b"\n")
         label = None
         if content_type in ("message/rfc822", "message/global"):
             inner = part.get_payload(0)
-            subject = inner.get("subject") if isinstance(inner, Message) else None
-            label = decode_header(str(subject), self.defects) if subject else None
+            subject = _raw_header(inner, "subject") if isinstance(inner, Message) else None
+            label = decode_header(subject, self.defects, self.hints) if subject else None
         self._attach(part, content_type, data, label)
 
     def _attach(self, part: Message, content_type: str, data: bytes, label: str | None = None) -> None:
@@ -179,8 +184,8 @@ class PartWalker:
                     self._add(name, inner_type, inner_data, None, False)
                 return
         if not filename:
-            description = part.get("content-description")
-            label = label or (decode_header(str(description), self.defects) if description else None)
+            description = _raw_header(part, "content-description")
+            label = label or (decode_header(description, self.defects, self.hints) if description else None)
             if not label:
                 self.unnamed += 1
                 label = f"file-{self.unnamed}"
@@ -189,11 +194,19 @@ class PartWalker:
         disposition = _disposition(part)
         inline = disposition == "inline" or (not disposition and content_id is not None)
         self._add(filename, content_type, data, content_id, inline)
+        if inline and content_id and content_type.startswith("image/") and self.found.pieces:
+            self.found.pieces.append(("image", content_id))
 
     def _add(self, filename: str, content_type: str, data: bytes, cid: str | None, inline: bool) -> None:
         """Append an Attachment with its hash."""
         digest = hashlib.sha256(data).hexdigest()
         self.found.attachments.append(Attachment(filename, content_type, data, digest, cid, inline))
+
+
+def _raw_header(part: Message, name: str) -> str | None:
+    """A header's raw value (8-bit bytes kept as surrogates), or None."""
+    wanted = name.lower()
+    return next((str(v) for k, v in part.raw_items() if k.lower() == wanted), None)
 
 
 def _holds_html(part: Message, depth: int = 0) -> bool:
