@@ -58,7 +58,15 @@ class TicketNumberError(MailgateError):
 
 
 class TicketCounter(Protocol):
-    """What the repository must provide to allocate numbers (Znuny's TicketNumberCounterAdd)."""
+    """What the repository must provide to allocate numbers (Znuny's TicketNumberCounterAdd).
+
+    Znuny inserts a ``ticket_number_counter`` row (counter 0, a unique ``counter_uid``),
+    then gives every still-zero row of the day up to its own id the previous row's
+    counter + 1, so concurrent writers agree without a lock. Rows of earlier days
+    are ignored (``create_time`` >= midnight), which restarts the counter daily; old
+    rows are pruned. If the resulting number is already in ``ticket.tn`` Znuny tries
+    again with a larger offset. ``day`` is the date in the system's time zone.
+    """
 
     def next_counter(self, day: date) -> int:
         """Insert a ticket_number_counter row and return its value: 1 for the first ticket of ``day``."""

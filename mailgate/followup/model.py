@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
+from mailgate.settings import Settings
 from mailgate.ticketnumber import DEFAULT_HOOK, DEFAULT_HOOK_DIVIDER
+from mailgate.tokens import require_secret
 
 Outcome = Literal["matched", "missed", "skipped"]
 
@@ -19,7 +21,7 @@ class TicketLookups(Protocol):
         ...
 
     def find_ticket_by_number(self, tn: str) -> int | None:
-        """The id of the ticket whose ``tn`` this is, if any."""
+        """The id of the ticket whose ``tn`` this is; for a merged ticket, the ticket it was merged into."""
         ...
 
     def ticket_exists(self, ticket_id: int) -> bool:
@@ -42,6 +44,32 @@ class FollowupContext:
     today: date | None = None
     max_references: int = 50
     max_body_chars: int = 200_000
+
+    def __post_init__(self) -> None:
+        """Refuse an empty secret (MissingSecretError): tokens could be neither issued nor checked."""
+        require_secret(self.secret)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        lookups: TicketLookups,
+        system_addresses: frozenset[str],
+        *,
+        trusted: bool = False,
+        envelope_recipients: tuple[str, ...] = (),
+        today: date | None = None,
+    ) -> FollowupContext:
+        """The context for one mail, with secret and SystemID taken from the settings."""
+        return cls(
+            secret=settings.secret_key,
+            system_id=settings.system_id,
+            lookups=lookups,
+            system_addresses=system_addresses,
+            trusted=trusted,
+            envelope_recipients=envelope_recipients,
+            today=today,
+        )
 
     def is_system_address(self, address: str) -> bool:
         """True if ``address`` is one of our system addresses (case-insensitive)."""

@@ -10,6 +10,7 @@ auto-response.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
@@ -120,39 +121,40 @@ def _auto(response: str, auto_generated: bool) -> str | None:
     return None if auto_generated else response
 
 
-def _new_ticket(reason: str, auto_generated: bool, linked: TicketFacts | None = None) -> FollowupDecision:
+def _new_ticket(
+    reason: str, auto_generated: bool, linked: TicketFacts | None = None, response: str = "auto reply"
+) -> FollowupDecision:
     """A new ticket, linked to ``linked`` (whose number is then stripped from the subject) if given."""
-    kind = "auto reply/new ticket" if linked is not None else "auto reply"
     return FollowupDecision(
         Action.NEW_TICKET,
         linked_ticket_id=linked.ticket_id if linked else None,
         auto_generated=auto_generated,
-        auto_response=_auto(kind, auto_generated),
+        auto_response=_auto(response, auto_generated),
         strip_ticket_number=linked.ticket_number if linked else None,
         reasons=(reason,),
     )
 
 
-def _reject(facts: TicketFacts, reason: str, auto_generated: bool) -> FollowupDecision:
-    """Record the mail on the ticket, leave the ticket as it is."""
+def _reject(facts: TicketFacts, reason: str, response: str | None) -> FollowupDecision:
+    """Record the mail on the ticket (not visible to the customer), leave the ticket as it is."""
     return FollowupDecision(
-        Action.REJECT,
-        ticket_id=facts.ticket_id,
-        auto_generated=auto_generated,
-        auto_response=_auto("auto reject", auto_generated),
-        reasons=(reason,),
+        Action.REJECT, ticket_id=facts.ticket_id, auto_response=response, reasons=(reason,)
     )
 
 
 def _stranger(parsed: ParsedMessage, facts: TicketFacts, auto_generated: bool) -> FollowupDecision | None:
-    """The stranger policy's decision, or None if it says to go on as for a party."""
+    """The stranger policy's decision, or None if it says to go on as for a party.
+
+    Strangers get at most the plain new-ticket auto reply: nothing that confirms the guessed ticket exists.
+    """
     sender = parsed.from_.email if parsed.from_ else "(no From)"
     policy = facts.stranger_policy.value
     reason = f"{sender} is not a party to ticket {facts.ticket_id}; queue stranger policy {policy}"
     if facts.stranger_policy is StrangerPolicy.NEW_TICKET:
         return _new_ticket(reason, auto_generated, linked=facts)
     if facts.stranger_policy is StrangerPolicy.REJECT:
-        return _reject(facts, reason, auto_generated)
+        rejected = _reject(facts, reason, None)
+        return dataclasses.replace(rejected, auto_generated=auto_generated)
     return None
 
 
@@ -165,9 +167,9 @@ def _closed(facts: TicketFacts, auto_generated: bool, reasons: tuple[str, ...]) 
             Action.APPEND, ticket_id=facts.ticket_id, auto_generated=True, reasons=(*reasons, why)
         )
     if facts.follow_up_option is FollowUpOption.REJECT:
-        return _reject(facts, f"{state}; queue rejects follow-ups", False)
+        return _reject(facts, f"{state}; queue rejects follow-ups", "auto reject")
     if facts.follow_up_option is FollowUpOption.NEW_TICKET:
-        return _new_ticket(f"{state}; queue opens a new ticket", False, facts)
+        return _new_ticket(f"{state}; queue opens a new ticket", False, facts, "auto reply/new ticket")
     return FollowupDecision(
         Action.APPEND_REOPEN,
         ticket_id=facts.ticket_id,

@@ -28,7 +28,13 @@ from mailgate.followup import (
     default_registry,
     match,
 )
-from mailgate.tokens import issue_agent_reply_address, issue_message_id, issue_reply_address
+from mailgate.settings import Settings
+from mailgate.tokens import (
+    MissingSecretError,
+    issue_agent_reply_address,
+    issue_message_id,
+    issue_reply_address,
+)
 from parsers.model import Address, Attachment, BounceReport, ParsedMessage
 
 CHAIN = build_chain()
@@ -269,6 +275,17 @@ def test_registry_accepts_new_steps_and_rejects_duplicates() -> None:
     assert isinstance(info.value, MailgateError)
     with pytest.raises(UnknownStepError):
         build_chain(("always_one",))  # a fresh default registry does not know it
+
+
+def test_context_from_settings_requires_a_secret() -> None:
+    tickets = make_tickets()
+    addresses = frozenset({SYSTEM_ADDRESS})
+    context = FollowupContext.from_settings(Settings(secret_key="k", system_id="42"), tickets, addresses)
+    assert (context.secret, context.system_id, context.trusted, context.hook) == ("k", "42", False, "Ticket#")
+    with pytest.raises(MissingSecretError):
+        FollowupContext.from_settings(Settings(), tickets, addresses)
+    with pytest.raises(MissingSecretError):
+        make_context(tickets, secret="")
 
 
 def test_context_system_address_check_is_case_insensitive() -> None:

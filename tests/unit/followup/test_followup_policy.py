@@ -69,6 +69,7 @@ def test_hijack_by_guessed_number_opens_a_new_linked_ticket() -> None:
     assert decision.ticket_id is None and decision.linked_ticket_id == 1
     assert decision.strip_ticket_number == TN_A
     assert not decision.reopen and not decision.set_followup_state
+    assert decision.auto_response == "auto reply"  # nothing that confirms ticket 1 exists
     assert "mallory@evil.example is not a party" in decision.reasons[0]
 
 
@@ -82,7 +83,7 @@ def test_stranger_policy_reject_keeps_the_mail_out_of_the_conversation() -> None
     parsed = make_message(sender="mallory@evil.example")
     decision = decide(parsed, BY_SUBJECT, facts("open", stranger_policy=StrangerPolicy.REJECT))
     assert decision.action is Action.REJECT and decision.ticket_id == 1
-    assert decision.auto_response == "auto reject" and not decision.set_followup_state
+    assert decision.auto_response is None and not decision.set_followup_state
 
 
 def test_stranger_policy_append_behaves_like_znuny() -> None:
