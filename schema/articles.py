@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Audited, Base, BigIntPK, fk
@@ -28,7 +28,7 @@ class Article(Audited, Base):
         BigInteger, fk("article", "communication_channel_id", "communication_channel")
     )
     is_visible_for_customer: Mapped[int] = mapped_column(SmallInteger)
-    search_index_needs_rebuild: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+    search_index_needs_rebuild: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
     insert_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 

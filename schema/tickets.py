@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Audited, Base, BigIntPK, Timestamp, fk
@@ -80,7 +80,7 @@ class Ticket(Audited, Base):
     escalation_update_time: Mapped[int] = mapped_column(Integer)
     escalation_response_time: Mapped[int] = mapped_column(Integer)
     escalation_solution_time: Mapped[int] = mapped_column(Integer)
-    archive_flag: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    archive_flag: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
 
 
 class TicketHistory(Audited, Base):

@@ -6,7 +6,8 @@ Fixtures (all parametrized over the backends chosen with --backend, default both
   migrated_url  module        URL of a fresh database on which init_database() ran (shared by the module)
   engine        module        Engine (mailgate.database.create_engine_for) on migrated_url
   session       function      Session on `engine` inside a transaction that is rolled back afterwards
-  pg_url_factory function     callable making more empty PostgreSQL databases (skips if no PostgreSQL)
+  pg_url_factory module       callable making more empty PostgreSQL databases, dropped at module end
+                              (skips, or fails under CI=true, without PostgreSQL)
 
 PostgreSQL is the local server (127.0.0.1:5432, user postgres, trust auth). If it is unreachable the
 postgresql parameters are skipped, except under CI=true, where they fail loudly.
@@ -160,9 +161,9 @@ def session(engine: Engine) -> Iterator[Session]:
         outer.rollback()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pg_url_factory(postgres_available: bool) -> Iterator[Callable[[], str]]:
-    """Callable returning URLs of fresh empty PostgreSQL databases, all dropped afterwards."""
+    """Callable returning URLs of fresh empty PostgreSQL databases, all dropped at the end of the module."""
     require_postgres(postgres_available)
     made: list[str] = []
 

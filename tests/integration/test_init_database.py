@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, inspect, select, text
@@ -148,3 +150,9 @@ def test_refuses_a_database_with_stray_znuny_tables(db_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {"queue"}
     finally:
         engine.dispose()
+
+
+def test_migrations_and_models_agree(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        assert compare_metadata(context, Base.metadata) == []

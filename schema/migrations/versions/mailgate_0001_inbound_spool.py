@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("imap_uidvalidity", sa.BigInteger(), nullable=True),
         sa.Column("imap_uid", sa.BigInteger(), nullable=True),
         sa.Column("state", sa.String(length=16), server_default="received", nullable=False),
-        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("ticket_id", sa.BigInteger(), nullable=True),
         sa.Column("article_id", sa.BigInteger(), nullable=True),

@@ -957,7 +957,7 @@ def upgrade() -> None:
         sa.Column("escalation_update_time", sa.Integer(), nullable=False),
         sa.Column("escalation_response_time", sa.Integer(), nullable=False),
         sa.Column("escalation_solution_time", sa.Integer(), nullable=False),
-        sa.Column("archive_flag", sa.SmallInteger(), server_default="0", nullable=False),
+        sa.Column("archive_flag", sa.SmallInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("create_time", TIMESTAMP0, nullable=False),
         sa.Column("create_by", sa.Integer(), nullable=False),
         sa.Column("change_time", TIMESTAMP0, nullable=False),
@@ -1041,7 +1041,9 @@ def upgrade() -> None:
         sa.Column("article_sender_type_id", sa.SmallInteger(), nullable=False),
         sa.Column("communication_channel_id", sa.BigInteger(), nullable=False),
         sa.Column("is_visible_for_customer", sa.SmallInteger(), nullable=False),
-        sa.Column("search_index_needs_rebuild", sa.SmallInteger(), server_default="1", nullable=False),
+        sa.Column(
+            "search_index_needs_rebuild", sa.SmallInteger(), server_default=sa.text("1"), nullable=False
+        ),
         sa.Column("insert_fingerprint", sa.String(length=64), nullable=True),
         sa.Column("create_time", TIMESTAMP0, nullable=False),
         sa.Column("create_by", sa.Integer(), nullable=False),
