@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from email.message import Message
 
-from parsers.classify import arf, autoreply, dsn, evidence, listmail, notification, original, status, textbounce
+from parsers.classify import (
+    arf,
+    autoreply,
+    dsn,
+    evidence,
+    listmail,
+    notification,
+    original,
+    status,
+    textbounce,
+)
 from parsers.classify.headers import HeaderView
 from parsers.classify.parts import ORIGINAL_TYPES, STATUS_TYPES, ReportParts, collect
 from parsers.model import BounceReport, Kind
@@ -67,8 +77,9 @@ def _content_types(message: Message) -> list[str]:
         part = stack.pop()
         ctype = part.get_content_type()
         found.append(ctype)
-        if part.is_multipart() and ctype not in ORIGINAL_TYPES and ctype not in STATUS_TYPES:
-            stack.extend(inner for inner in reversed(part.get_payload()) if isinstance(inner, Message))
+        payload = part.get_payload()
+        if isinstance(payload, list) and ctype not in ORIGINAL_TYPES and ctype not in STATUS_TYPES:
+            stack.extend(inner for inner in reversed(payload) if isinstance(inner, Message))
     return found
 
 
@@ -78,7 +89,9 @@ def _may_be_report(view: HeaderView, content_types: list[str], text: str) -> boo
         return True
     if evidence.sender_is_daemon(view) or evidence.null_sender(view) or view.has("x-failed-recipients"):
         return True
-    if view.has("x-apple-unsubscribe") or ("message/rfc822" in content_types and "hotmail" in view.address("from")):
+    if view.has("x-apple-unsubscribe") or (
+        "message/rfc822" in content_types and "hotmail" in view.address("from")
+    ):
         return True
     head = text.lstrip()[:2000]
     return head.startswith("{") and ("notificationType" in head or "eventType" in head)
@@ -91,9 +104,13 @@ def _delivery_status(parts: ReportParts, view: HeaderView, text: str) -> Result 
     recipients = dsn.recipients(parts.status_blocks)
     if not recipients:
         return None
-    recipients = dsn.refine(recipients, textbounce.windows(textbounce.report_section(parts.text), [r.email for r in recipients]))
+    recipients = dsn.refine(
+        recipients, textbounce.windows(textbounce.report_section(parts.text), [r.email for r in recipients])
+    )
     failed = [r for r in recipients if dsn.is_failure(r)]
-    report = BounceReport(recipients=failed or recipients, original_message_id=original.message_id(parts, text))
+    report = BounceReport(
+        recipients=failed or recipients, original_message_id=original.message_id(parts, text)
+    )
     return ("bounce" if failed else "delivery-report"), report
 
 
@@ -103,8 +120,11 @@ def _text_bounce(parts: ReportParts, view: HeaderView, text: str) -> Result | No
     if not _text_bounce_evidence(view, body):
         return None
     section = textbounce.report_section(body)
-    # The original's To stands in for the failed recipient only where the report shows an MTA's reply or is titled as a failure.
-    vouched = bool(status.reply_code(section) or status.enhanced_codes(section)) or (evidence.null_sender(view) and evidence.bounce_subject(view))
+    # The original's To stands in for the failed recipient only where the report
+    # shows an MTA's reply or is titled as a failure.
+    vouched = bool(status.reply_code(section) or status.enhanced_codes(section)) or (
+        evidence.null_sender(view) and evidence.bounce_subject(view)
+    )
     receivers = original.receivers(parts, body) if vouched else []
     recipients = textbounce.parse(body, view, original.senders(parts), receivers)
     if not recipients:

@@ -60,7 +60,12 @@ def recipients(status_texts: list[str]) -> list[BounceRecipient]:
 
 def _recipient(block: dict[str, str]) -> BounceRecipient | None:
     """One per-recipient block as a BounceRecipient, or None for the per-message block."""
-    raw = block.get("final-recipient") or block.get("original-recipient") or block.get("x-actual-recipient") or ""
+    raw = (
+        block.get("final-recipient")
+        or block.get("original-recipient")
+        or block.get("x-actual-recipient")
+        or ""
+    )
     email = address_of(raw)
     if not email:
         return None
@@ -69,7 +74,9 @@ def _recipient(block: dict[str, str]) -> BounceRecipient | None:
     status = pick_status(block.get("status", ""), diagnostic, action)
     if not action:
         action = "failed" if status.startswith(("4", "5")) else "delivered"
-    return BounceRecipient(email=email, status=status, action=action, permanent=status.startswith("5"), diagnostic=diagnostic)
+    return BounceRecipient(
+        email=email, status=status, action=action, permanent=status.startswith("5"), diagnostic=diagnostic
+    )
 
 
 def _diagnostic_text(value: str) -> str:
@@ -79,15 +86,21 @@ def _diagnostic_text(value: str) -> str:
 
 
 def pick_status(given: str, diagnostic: str, action: str) -> str:
-    """The code the diagnostic gives (it comes from the remote server), else the status field, else one recovered from the wording."""
+    """The diagnostic's code (the remote server's), else the Status field, else one from the wording."""
     given_codes = codes.ENHANCED.findall(given)
     status = ".".join(given_codes[0]) if given_codes else ""
     in_text = codes.enhanced_codes(diagnostic, "245")
-    if in_text and (PREFER_DIAGNOSTIC or codes.is_generic(status)) and (not status or in_text[-1][0] in "45" or status[0] == "2"):
+    if (
+        in_text
+        and (PREFER_DIAGNOSTIC or codes.is_generic(status))
+        and (not status or in_text[-1][0] in "45" or status[0] == "2")
+    ):
         return codes.most_specific(in_text)
     if status:
         return status
-    return codes.recover(diagnostic, temporary=action == "delayed") if action not in SUCCESS_ACTIONS else "2.0.0"
+    return (
+        codes.recover(diagnostic, temporary=action == "delayed") if action not in SUCCESS_ACTIONS else "2.0.0"
+    )
 
 
 def refine(recipients: list[BounceRecipient], texts: dict[str, str]) -> list[BounceRecipient]:
@@ -96,7 +109,12 @@ def refine(recipients: list[BounceRecipient], texts: dict[str, str]) -> list[Bou
     for recipient in recipients:
         found = codes.enhanced_codes(texts.get(recipient.email, ""))
         specific = codes.most_specific(found) if found else ""
-        if codes.is_generic(recipient.status) and specific and specific[0] == recipient.status[:1] and not specific.endswith(".0.0"):
+        if (
+            codes.is_generic(recipient.status)
+            and specific
+            and specific[0] == recipient.status[:1]
+            and not specific.endswith(".0.0")
+        ):
             diagnostic = recipient.diagnostic or re.sub(r"\s+", " ", texts[recipient.email])[:1000]
             recipient = replace(recipient, status=specific, diagnostic=diagnostic)
         refined.append(recipient)

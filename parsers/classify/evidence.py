@@ -7,31 +7,67 @@ import re
 from parsers.classify.headers import HeaderView
 
 DAEMON_LOCAL = re.compile(
-    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|postmaster[-_.]\w+|double[-_.]?bounce|mail[-_.]?delivery(system|subsystem)?|"
-    r"mdaemon|mailerdaemon|mail[-_.]?router|bounces?|nobody|smtp[-_.]?gateway|mailman-bounces)$",
+    "^("
+    + "|".join(
+        (
+            r"mailer[-_.]?daemon",
+            r"mail[-_.]?daemon",
+            r"post[-_.]?master",
+            r"postmaster[-_.]\w+",
+            r"double[-_.]?bounce",
+            r"mail[-_.]?delivery(system|subsystem)?",
+            r"mdaemon",
+            r"mail[-_.]?router",
+            r"bounces?",
+            r"nobody",
+            r"smtp[-_.]?gateway",
+        )
+    )
+    + ")$",
     re.I,
 )
-DAEMON_NAME = re.compile(r"mail ?delivery|mailer[- ]?daemon|post ?master|mail ?administrator|mail ?system|delivery (status|subsystem)|system administrator|mail ?router", re.I)
+DAEMON_NAME = re.compile(
+    r"mail ?delivery|mailer[- ]?daemon|post ?master|mail ?administrator|mail ?system|"
+    r"delivery (status|subsystem)|system administrator|mail ?router",
+    re.I,
+)
 NULL_SENDER = re.compile(r"^\s*<?\s*(mailer-daemon(@[^>]*)?)?\s*>?\s*$", re.I)
 BOUNCE_SUBJECT = re.compile(
-    r"undeliver|undelivered|not (been )?delivered|delivery (status|fail|notification|problem|report|incomplete|error|has failed)|"
-    r"returned mail|returning message|failure notice|failure delivery|failed delivery|delivery failed|mail delivery|non[- ]?delivery|"
-    r"could not (be )?(deliver|sent|send)|mail system error|delayed mail|message delay|warning: could not send|"
-    r"(permanent|delivery|temporary) failure|error sending|returned to sender|sending failed|message (not delivered|delayed|rejected)|"
-    r"nicht zustellbar|unzustellbar|zustellung|non remis|non distribu|no entregado|no se (pudo|puede) entregar|mancato recapito|"
-    r"onbestelbaar|niedoręcz|ошибк|не доставлен|不能|未送達|退信|配信|loop alert|errors from|notification message|mail could not",
+    "|".join(
+        (
+            r"undeliver|undelivered|not (been )?delivered|returned mail|returning message|returned to sender",
+            r"delivery (status|fail|notification|problem|report|incomplete|error|has failed)",
+            r"failure notice|failure delivery|failed delivery|delivery failed|mail delivery|non[- ]?delivery",
+            r"could not (be )?(deliver|sent|send)|mail system error|delayed mail|message delay",
+            r"warning: could not send|(permanent|delivery|temporary) failure|error sending|sending failed",
+            r"message (not delivered|delayed|rejected)|loop alert|errors from|notification message|"
+            r"mail could not",
+            r"nicht zustellbar|unzustellbar|zustellung|non remis|non distribu|no entregado",
+            r"no se (pudo|puede) entregar|mancato recapito|onbestelbaar|niedoręcz",
+            r"ошибк|не доставлен|不能|未送達|退信|配信",
+        )
+    ),
     re.I,
 )
 BOUNCE_BODY = re.compile(
-    r"could not be delivered|couldn'?t be delivered|wasn'?t able to deliver|was not delivered|did not reach|delivery (to the following recipients? )?(has )?failed|"
-    r"permanent (fatal )?error|following address(es)? (had|failed)|delivery (has )?failed|failed permanently|undeliverable|"
-    r"not (be )?delivered|unable to deliver|returned to sender|delivery status notification|remote (host|server) (said|returned|replied)|"
-    r"smtp error|diagnostic[- ]code|user unknown|unknown user|no such user|mailbox (unavailable|full|not found)|"
-    r"message (was|could not be|has been) (rejected|bounced|returned)|delivery (attempts? )?(will continue|has been delayed|incomplete|is delayed)|"
-    r"temporary (problem|failure)|transcript of session|this is the mail system|giving up on|rejected your message|"
-    r"nicht zugestellt|konnte nicht|n'a pas pu|no se pudo|non è stato|не может быть доставлено|не доставлено|送信できません|届きません",
+    "|".join(
+        (
+            r"could not be delivered|couldn'?t be delivered|wasn'?t able to deliver|was not delivered",
+            r"did not reach|delivery (to the following recipients? )?(has )?failed|failed permanently",
+            r"permanent (fatal )?error|following address(es)? (had|failed)|undeliverable",
+            r"not (be )?delivered|unable to deliver|returned to sender|delivery status notification",
+            r"remote (host|server) (said|returned|replied)|smtp error|diagnostic[- ]code",
+            r"user unknown|unknown user|no such user|mailbox (unavailable|full|not found)",
+            r"message (was|could not be|has been) (rejected|bounced|returned)",
+            r"delivery (attempts? )?(will continue|has been delayed|incomplete|is delayed)",
+            r"temporary (problem|failure)|transcript of session|this is the mail system|giving up on",
+            r"rejected your message|nicht zugestellt|konnte nicht|n'a pas pu|no se pudo|non è stato",
+            r"не может быть доставлено|не доставлено|送信できません|届きません",
+        )
+    ),
     re.I,
 )
+MAX_SCANNED = 20_000
 
 
 def sender_is_daemon(view: HeaderView) -> bool:
@@ -54,4 +90,4 @@ def bounce_subject(view: HeaderView) -> bool:
 
 def bounce_wording(text: str) -> bool:
     """Whether a report text words a delivery failure or delay."""
-    return bool(BOUNCE_BODY.search(text[:20_000]))
+    return bool(BOUNCE_BODY.search(text[:MAX_SCANNED]))

@@ -17,16 +17,29 @@ def read(text: str) -> tuple[Kind, BounceReport | None] | None:
     if event is None:
         return None
     kind_name = str(event.get("notificationType") or event.get("eventType") or "").lower()
-    mail = event.get("mail") if isinstance(event.get("mail"), dict) else {}
-    message_id = str(mail.get("commonHeaders", {}).get("messageId", "") or mail.get("messageId", "")).strip("<>") or None
+    message_id = _message_id(event)
     if kind_name == "complaint":
         return "complaint", None
     if kind_name == "delivery":
         return "delivery-report", None
     if kind_name != "bounce" or not isinstance(event.get("bounce"), dict):
         return None
-    recipients = [_recipient(item) for item in event["bounce"].get("bouncedRecipients") or [] if isinstance(item, dict)]
-    return "bounce", BounceReport(recipients=[r for r in recipients if r.email], original_message_id=message_id)
+    recipients = [
+        _recipient(item) for item in event["bounce"].get("bouncedRecipients") or [] if isinstance(item, dict)
+    ]
+    return "bounce", BounceReport(
+        recipients=[r for r in recipients if r.email], original_message_id=message_id
+    )
+
+
+def _message_id(event: dict[str, Any]) -> str | None:
+    """The Message-ID of the mail the event is about."""
+    mail = event.get("mail")
+    if not isinstance(mail, dict):
+        return None
+    common = mail.get("commonHeaders")
+    found = common.get("messageId") if isinstance(common, dict) else None
+    return str(found or mail.get("messageId") or "").strip().strip("<>") or None
 
 
 def _event(text: str) -> dict[str, Any] | None:
@@ -50,4 +63,10 @@ def _recipient(item: dict[str, Any]) -> BounceRecipient:
     if not codes.ENHANCED.fullmatch(status):
         status = codes.recover(diagnostic + " " + status)
     action = str(item.get("action") or "failed")
-    return BounceRecipient(email=str(item.get("emailAddress") or "").lower(), status=status, action=action, permanent=status.startswith("5"), diagnostic=diagnostic)
+    return BounceRecipient(
+        email=str(item.get("emailAddress") or "").lower(),
+        status=status,
+        action=action,
+        permanent=status.startswith("5"),
+        diagnostic=diagnostic,
+    )

@@ -59,7 +59,7 @@ def _strip(value: str) -> str:
 def _after_own_text(text: str, parts: ReportParts) -> str:
     """Quoted headers inside a plain-text bounce (after its report section)."""
     match = re.search(r"^\s*(?:from|subject|date|to|received)\s*:", text, re.I | re.M)
-    return text[match.start():] if match else ""
+    return text[match.start() :] if match else ""
 
 
 def quoted_originals(text: str) -> str:

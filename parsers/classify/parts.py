@@ -6,8 +6,19 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
-ORIGINAL_TYPES = frozenset({"message/rfc822", "text/rfc822-headers", "text/rfc822-header", "message/rfc822-headers", "message/global", "message/global-headers"})
-STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status", "text/delivery-status"})
+ORIGINAL_TYPES = frozenset(
+    {
+        "message/rfc822",
+        "text/rfc822-headers",
+        "text/rfc822-header",
+        "message/rfc822-headers",
+        "message/global",
+        "message/global-headers",
+    }
+)
+STATUS_TYPES = frozenset(
+    {"message/delivery-status", "message/global-delivery-status", "text/delivery-status"}
+)
 MAX_PARTS = 64
 MAX_TEXT = 200_000
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)

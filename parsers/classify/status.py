@@ -9,26 +9,101 @@ REPLY_CODE = re.compile(r"(?<![\w.:/#-])([245][0-5]\d)(?=[ \t-]|$)", re.M)
 
 # Wording of common failures, most specific first, and the RFC 3463 subject.detail
 # that each stands for (the same grouping sisimai's reason table uses).
-REASONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
-    (reason, re.compile(pattern, re.I), detail)
-    for reason, pattern, detail in (
-        ("mesgtoobig", r"message (size )?(is )?too (big|large)|exceeds? (the )?(maximum )?(message )?size|size limit", "3.4"),
-        ("mailboxfull", r"mailbox (is )?full|over ?quota|quota (exceeded|full)|exceeded (storage|quota)|insufficient (disk|storage)|mailbox size limit|disk quota", "2.2"),
-        ("suspend", r"account (is )?(disabled|suspended|inactive|locked|deactivated)|mailbox (is )?(disabled|inactive|suspended)", "2.1"),
-        ("hasmoved", r"has moved|no longer (valid|available|with)", "1.6"),
-        ("hostunknown", r"host (or domain name )?(unknown|not found)|unknown host|domain (not found|does not exist)|no such domain|name service error|unrouteable|no mx|domain name not found", "1.2"),
-        ("userunknown", r"user ?(unknown|not found|doesn'?t exist|does not exist)|unknown (user|recipient|local[- ]part|mailbox|address)|no such (user|mailbox|recipient|address|account)|mailbox (unavailable|not found|does not exist|doesn'?t exist)|(recipient|address|mailbox|account) (does not exist|doesn'?t exist|not found|rejected|unknown|is not valid|invalid)|invalid (recipient|mailbox|address|user)|not listed in|not a valid (mailbox|user|recipient)|recipient not (found|recognized)|name is not recognized", "1.1"),
-        ("expired", r"expired|too long in queue|retry (time|timeout) exceeded|could not be delivered (for|within)|giving up|delivery time ?out", "4.7"),
-        ("norelaying", r"relay(ing)? (access )?(denied|not (permitted|allowed))|not permitted to relay|unable to relay", "7.1"),
-        ("virusdetected", r"virus|malware|infected", "7.1"),
-        ("spamdetected", r"\bspam|junk mail|bulk mail", "7.1"),
-        ("blocked", r"block(ed|list)|blacklist|\brbl\b|spamhaus|access denied|reputation|banned", "7.1"),
-        ("networkerror", r"connection (refused|timed out|reset)|timed out|network (is )?unreachable|no route to host|could not connect", "4.1"),
-        ("systemfull", r"system (is )?full|insufficient system storage", "3.1"),
-        ("systemerror", r"system error|local error|internal (server )?error|mail loop|loops? back|too many hops", "3.0"),
-    )
+_WORDING: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "mesgtoobig",
+        (
+            r"message (size )?(is )?too (big|large)",
+            r"exceeds? (the )?(maximum )?(message )?size",
+            r"size limit",
+        ),
+        "3.4",
+    ),
+    (
+        "mailboxfull",
+        (
+            r"mailbox (is )?full|over ?quota|quota (exceeded|full)|exceeded (storage|quota)",
+            r"insufficient (disk|storage)|mailbox size limit|disk quota",
+        ),
+        "2.2",
+    ),
+    (
+        "suspend",
+        (
+            r"account (is )?(disabled|suspended|inactive|locked|deactivated)",
+            r"mailbox (is )?(disabled|inactive|suspended)",
+        ),
+        "2.1",
+    ),
+    ("hasmoved", (r"has moved|no longer (valid|available|with)",), "1.6"),
+    (
+        "hostunknown",
+        (
+            r"host (or domain name )?(unknown|not found)|unknown host",
+            r"domain (name )?(not found|does not exist)",
+            r"no such domain|name service error|unrouteable|no mx",
+        ),
+        "1.2",
+    ),
+    (
+        "userunknown",
+        (
+            r"user ?(unknown|not found|doesn'?t exist|does not exist)",
+            r"unknown (user|recipient|local[- ]part|mailbox|address)",
+            r"no such (user|mailbox|recipient|address|account)",
+            r"mailbox (unavailable|not found|does not exist|doesn'?t exist)",
+            r"(recipient|address|mailbox|account) (does not exist|doesn'?t exist|not found|rejected|unknown)",
+            r"(recipient|address|mailbox|account) (is not valid|invalid)",
+            r"invalid (recipient|mailbox|address|user)|not listed in|not a valid (mailbox|user|recipient)",
+            r"recipient not (found|recognized)|name is not recognized",
+        ),
+        "1.1",
+    ),
+    (
+        "expired",
+        (
+            r"expired|too long in queue|retry (time|timeout) exceeded|could not be delivered (for|within)",
+            r"giving up|delivery time ?out|failing for a long time",
+        ),
+        "4.7",
+    ),
+    (
+        "norelaying",
+        (r"relay(ing)? (access )?(denied|not (permitted|allowed))|not permitted to relay|unable to relay",),
+        "7.1",
+    ),
+    ("virusdetected", (r"virus|malware|infected",), "7.1"),
+    ("spamdetected", (r"\bspam|junk mail|bulk mail",), "7.1"),
+    ("blocked", (r"block(ed|list)|blacklist|\brbl\b|spamhaus|access denied|reputation|banned",), "7.1"),
+    (
+        "networkerror",
+        (
+            r"connection (refused|timed out|reset)|timed out",
+            r"network (is )?unreachable|no route to host|could not connect",
+        ),
+        "4.1",
+    ),
+    ("systemfull", (r"system (is )?full|insufficient system storage",), "3.1"),
+    (
+        "systemerror",
+        (r"system error|local error|internal (server )?error", r"mail loop|loops? back|too many hops"),
+        "3.0",
+    ),
 )
-REPLY_DETAIL = {"552": "2.2", "553": "1.3", "551": "1.6", "554": "0.0", "550": "0.0", "421": "4.2", "450": "2.0", "451": "3.0", "452": "2.2"}
+REASONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (reason, re.compile("|".join(patterns), re.I), detail) for reason, patterns, detail in _WORDING
+)
+REPLY_DETAIL = {
+    "552": "2.2",
+    "553": "1.3",
+    "551": "1.6",
+    "554": "0.0",
+    "550": "0.0",
+    "421": "4.2",
+    "450": "2.0",
+    "451": "3.0",
+    "452": "2.2",
+}
 
 
 def enhanced_codes(text: str, classes: str = "45") -> list[str]:
@@ -68,7 +143,7 @@ def recover(text: str, temporary: bool = False) -> str:
 
 
 def most_specific(codes: list[str]) -> str:
-    """The last code that is not the catch-all X.0.0 (remote servers' replies come last), else the first code."""
+    """The last code that is not the catch-all X.0.0 (the remote reply comes last), else the first."""
     return next((code for code in reversed(codes) if not code.endswith(".0.0")), codes[0])
 
 

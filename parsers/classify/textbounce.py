@@ -1,4 +1,4 @@
-"""Bounces without RFC 3464 fields (qmail, Exim, Postfix, Sendmail, Exchange, Domino, providers): read from their text."""
+"""Bounces without RFC 3464 fields (qmail, Exim, Postfix, Sendmail, Exchange...), read from their text."""
 
 from __future__ import annotations
 
@@ -11,18 +11,26 @@ from parsers.model import BounceRecipient
 
 ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})(?![\w-])")
 ORIGINAL_MARKER = re.compile(
-    r"^\s*(?:[-=_*#]{2,}.*\b(?:original|copy|returned|rfc ?822|undelivered message|headers?|message follows|message text|your message)\b.*"
-    r"|(?:original message|returned message|unsent message|the original message|headers of the original|your message reads|message headers follow|"
+    r"^\s*(?:[-=_*#]{2,}.*\b(?:original|copy|returned|rfc ?822|undelivered message|headers?|"
+    r"message follows|message text|your message)\b.*"
+    r"|(?:original message|returned message|unsent message|the original message|headers of the original|"
+    r"your message reads|message headers follow|"
     r"the header of the original|below this line|a copy of (the|your) message)\b.{0,40}[:-]?"
     r"|Content-Type:\s*message/rfc822.*|Content-Type:\s*text/rfc822-headers.*)$",
     re.I | re.M,
 )
-TEMPORARY = re.compile(r"temporar|will (retry|try again|continue)|still being retried|delayed|delay|warning:|not yet been delivered|deferred", re.I)
+TEMPORARY = re.compile(
+    r"temporar|will (retry|try again|continue)|still being retried|delayed|delay|warning:|"
+    r"not yet been delivered|deferred",
+    re.I,
+)
 ROLE_LOCAL = re.compile(r"^(postmaster|mailer-daemon|abuse|hostmaster|webmaster|noc|support|help)$", re.I)
 SENDER_HEADERS = ("from", "sender", "return-path")
 RECEIVER_HEADERS = ("to", "cc", "reply-to", "delivered-to")
 MAX_WINDOW_LINES = 12
-SENDER_LINE = re.compile(r"^\s*(from|sender|reply-to|return-path|mail from|envelope-from|x-postfix-sender|x-sender)\s*:", re.I)
+SENDER_LINE = re.compile(
+    r"^\s*(from|sender|reply-to|return-path|mail from|envelope-from|x-postfix-sender|x-sender)\s*:", re.I
+)
 ALIAS_LINE = re.compile(r"(generated|expanded|forwarded|redirected|aliased) (from|by)\b", re.I)
 
 
@@ -65,7 +73,9 @@ def _not_a_recipient(line: str, previous: str) -> bool:
         return True
     if SENDER_LINE.match(line) or ALIAS_LINE.search(line):
         return True
-    return bool(re.search(r"\b(sent|written|submitted) by:?\s*$", previous, re.I)) and not re.search(r"[:;]\s*\S", line)
+    return bool(re.search(r"\b(sent|written|submitted) by:?\s*$", previous, re.I)) and not re.search(
+        r"[:;]\s*\S", line
+    )
 
 
 def _looks_like_message_id(line: str, start: int) -> bool:
@@ -97,7 +107,9 @@ def windows(section: str, recipients: list[str]) -> dict[str, str]:
     return {addr: "\n".join(chunk).strip() for addr, chunk in found.items()}
 
 
-def parse(text: str, view: HeaderView, original_senders: set[str], original_receivers: list[str]) -> list[BounceRecipient]:
+def parse(
+    text: str, view: HeaderView, original_senders: set[str], original_receivers: list[str]
+) -> list[BounceRecipient]:
     """The failed recipients a plain-text bounce names, with the status recovered from its text."""
     section = report_section(text)
     recipients = find_recipients(section, view, original_senders, original_receivers)
@@ -106,7 +118,9 @@ def parse(text: str, view: HeaderView, original_senders: set[str], original_rece
     return [_recipient(addr, by_recipient.get(addr, ""), section, temporary) for addr in recipients]
 
 
-def find_recipients(section: str, view: HeaderView, original_senders: set[str], original_receivers: list[str]) -> list[str]:
+def find_recipients(
+    section: str, view: HeaderView, original_senders: set[str], original_receivers: list[str]
+) -> list[str]:
     """Who the report names as failed; else who the returned original was addressed to."""
     senders = own_addresses(view, SENDER_HEADERS)
     found = candidate_addresses(section, senders | own_addresses(view, RECEIVER_HEADERS) | original_senders)
@@ -121,16 +135,28 @@ def find_recipients(section: str, view: HeaderView, original_senders: set[str], 
 
 def _temporary_text(section: str) -> bool:
     """Whether the report speaks of a delay rather than a final failure."""
-    return bool(TEMPORARY.search(section[:3000])) and not re.search(r"permanent|fatal|given up|giving up|failed permanently", section[:5000], re.I)
+    return bool(TEMPORARY.search(section[:3000])) and not re.search(
+        r"permanent|fatal|given up|giving up|failed permanently", section[:5000], re.I
+    )
 
 
 def _recipient(addr: str, window: str, section: str, temporary: bool) -> BounceRecipient:
     """One failed recipient with its diagnostic and status."""
     diagnostic = _clean(window)
-    source = window if (codes.enhanced_codes(window) or codes.reply_code(window) or codes.reason_of(window)) else section
+    source = (
+        window
+        if (codes.enhanced_codes(window) or codes.reply_code(window) or codes.reason_of(window))
+        else section
+    )
     status = codes.recover(source, temporary=temporary)
     action = "delayed" if status.startswith("4") else "failed"
-    return BounceRecipient(email=addr, status=status, action=action, permanent=status.startswith("5"), diagnostic=diagnostic or _clean(section))
+    return BounceRecipient(
+        email=addr,
+        status=status,
+        action=action,
+        permanent=status.startswith("5"),
+        diagnostic=diagnostic or _clean(section),
+    )
 
 
 def _clean(text: str) -> str:
