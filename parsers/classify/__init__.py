@@ -16,7 +16,7 @@ from parsers.classify import (
     textbounce,
 )
 from parsers.classify.headers import HeaderView
-from parsers.classify.parts import ORIGINAL_TYPES, STATUS_TYPES, ReportParts, collect
+from parsers.classify.parts import ORIGINAL_TYPES, STATUS_TYPES, ReportParts, collect, unify_newlines
 from parsers.model import BounceReport, Kind
 
 __all__ = ["classify"]
@@ -28,7 +28,7 @@ REPORT_TYPES = STATUS_TYPES | {"message/feedback-report", "multipart/report"}
 def classify(message: Message, headers: list[tuple[str, str]], text: str) -> Result:
     """The kind of a mail and, for bounces and delivery reports, what it reports; never raises."""
     try:
-        return _classify(message, HeaderView(headers), text or "")
+        return _classify(message, HeaderView(headers), unify_newlines(text or ""))
     except Exception:  # classification must never lose a mail: an error means ordinary mail
         return "normal", None
 
@@ -89,6 +89,8 @@ def _may_be_report(view: HeaderView, content_types: list[str], text: str) -> boo
         return True
     if evidence.sender_is_daemon(view) or evidence.null_sender(view) or view.has("x-failed-recipients"):
         return True
+    if evidence.sender_is_noreply(view) and any(ctype in ORIGINAL_TYPES for ctype in content_types):
+        return True
     if view.has("x-apple-unsubscribe") or (
         "message/rfc822" in content_types and "hotmail" in view.address("from")
     ):
@@ -117,7 +119,7 @@ def _delivery_status(parts: ReportParts, view: HeaderView, text: str) -> Result 
 def _text_bounce(parts: ReportParts, view: HeaderView, text: str) -> Result | None:
     """A bounce that only says so in words: trusted only from a mail system."""
     body = parts.text or text
-    if not _text_bounce_evidence(view, body):
+    if not _text_bounce_evidence(view, body, returned=bool(parts.original_texts)):
         return None
     section = textbounce.report_section(body)
     # The original's To stands in for the failed recipient only where the report
@@ -132,13 +134,15 @@ def _text_bounce(parts: ReportParts, view: HeaderView, text: str) -> Result | No
     return "bounce", BounceReport(recipients=recipients, original_message_id=original.message_id(parts, body))
 
 
-def _text_bounce_evidence(view: HeaderView, body: str) -> bool:
-    """A daemon sender that words a failure, or an empty envelope sender with failure subject and wording."""
+def _text_bounce_evidence(view: HeaderView, body: str, returned: bool = False) -> bool:
+    """A mail system's sender that words a failure; a no-reply sender must also return the original."""
     if autoreply.AUTO_SUBJECT.search(view.get("subject")):
         return False
     wording = evidence.bounce_wording(body)
     if evidence.sender_is_daemon(view) or view.has("x-failed-recipients"):
         return wording or evidence.bounce_subject(view)
+    if evidence.sender_is_noreply(view) and returned:
+        return wording
     return evidence.null_sender(view) and wording and evidence.bounce_subject(view)
 
 

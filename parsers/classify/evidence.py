@@ -68,6 +68,7 @@ BOUNCE_BODY = re.compile(
     re.I,
 )
 MAX_SCANNED = 20_000
+NO_REPLY = re.compile(r"^(no|do)[-_.]?not[-_.]?reply$|^no[-_.]?reply$", re.I)
 
 
 def sender_is_daemon(view: HeaderView) -> bool:
@@ -76,6 +77,12 @@ def sender_is_daemon(view: HeaderView) -> bool:
     if local and DAEMON_LOCAL.match(local):
         return True
     return bool(DAEMON_NAME.search(view.display_name("from")))
+
+
+def sender_is_noreply(view: HeaderView) -> bool:
+    """Whether From is a no-reply system address."""
+    local = view.address("from").rpartition("@")[0]
+    return bool(NO_REPLY.match(local))
 
 
 def null_sender(view: HeaderView) -> bool:

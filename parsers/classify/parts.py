@@ -42,8 +42,18 @@ class ReportParts:
         return "\n".join(self.texts)
 
 
+def unify_newlines(text: str) -> str:
+    """Text with CRLF and lone CR line ends turned into LF, so that line-anchored patterns work."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def decode_part(part: Message) -> str:
-    """The decoded text of a single, non-multipart part; never raises."""
+    """The decoded text of a single, non-multipart part, with LF line ends; never raises."""
+    return unify_newlines(_decoded(part))
+
+
+def _decoded(part: Message) -> str:
+    """The decoded text of a part, as it came."""
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # a broken transfer encoding: fall back to the raw text
@@ -77,7 +87,7 @@ def _message_text(part: Message, limit: int = 4) -> str:
         for inner in payload[:limit]:
             if isinstance(inner, Message):
                 try:
-                    pieces.append(inner.as_string())
+                    pieces.append(unify_newlines(inner.as_string()))
                 except Exception:  # an embedded mail too broken to print
                     continue
         return "\n".join(pieces)
@@ -116,7 +126,7 @@ def _visit_children(part: Message, parts: ReportParts, html: list[str], depth: i
     """The inner parts of a multipart; a multipart whose boundaries were lost is read as text."""
     payload = part.get_payload()
     if isinstance(payload, str):
-        parts.texts.append(payload[:MAX_TEXT])
+        parts.texts.append(unify_newlines(payload[:MAX_TEXT]))
         return
     for inner in payload or []:
         if isinstance(inner, Message):
