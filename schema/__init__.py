@@ -1,5 +1,6 @@
 """SQLAlchemy models of the Znuny-compatible schema and mailgate_ tables, with Alembic migrations."""
 
+from schema import pipeline as pipeline  # registers the pipeline's mailgate_ tables in Base.metadata
 from schema.accounts import CustomerUser, GroupUser, PermissionGroup, User, Valid
 from schema.articles import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain
 from schema.base import Base

@@ -13,17 +13,18 @@ from typing import Any
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 
 from mailgate.initdb import InitMode, init_database
-from schema import znuny_table_names
-from schema.migrations import VERSION_TABLE
+from schema import mailgate_table_names, znuny_table_names
+from schema.migrations import MIGRATIONS_DIR, VERSION_TABLE
 from schema.seed_data import load_znuny_seed
 
 pytestmark = pytest.mark.integration
 
 ZNUNY_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "znuny"
 ZNUNY_FILES = ("schema.postgresql.sql", "initial_insert.postgresql.sql", "schema-post.postgresql.sql")
-MAILGATE_TABLES = {"mailgate_inbound", VERSION_TABLE}
+MAILGATE_TABLES = {*mailgate_table_names(), VERSION_TABLE}
 
 
 def _conninfo(url: str) -> str:
@@ -114,7 +115,8 @@ def test_attach_adds_only_mailgate_tables_and_touches_nothing(znuny_url: str) ->
     before = snapshot(znuny_url)
     result = init_database(znuny_url)
     assert result.mode is InitMode.ATTACH
-    assert result.revisions_after == ("mailgate_0001",)
+    mailgate_head = ScriptDirectory(str(MIGRATIONS_DIR)).get_revisions("mailgate@head")
+    assert result.revisions_after == tuple(script.revision for script in mailgate_head if script)
     assert result.admin_password is None and result.seeded == {}
     after = snapshot(znuny_url)
     assert set(after["tables"]) - set(before["tables"]) == MAILGATE_TABLES
