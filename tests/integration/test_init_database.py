@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     with engine.connect() as conn:
         return {
-            name: [tuple(row) for row in conn.execute(select(table).order_by(table.c.id))]
+            name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
             for name, table in Base.metadata.tables.items()
         }
 
