@@ -274,8 +274,13 @@ def compile_rules(
     *,
     registries: Registries | None = None,
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
+    gate_regexes: bool = True,
 ) -> RuleSet:
-    """Validate and compile rules; RuleValidationError lists every problem, each naming its rule."""
+    """Validate and compile rules; RuleValidationError lists every problem, each naming its rule.
+
+    regex_timeout bounds each regex search (seconds); gate_regexes=False turns off the combined
+    pre-searches (same results, slower with many regexes; for comparison and debugging).
+    """
     compiler = _Compiler(registries or Registries(), regex_timeout)
     compiled: list[tuple[int, int, CompiledRule]] = []
     for index, rule in enumerate(rules):
@@ -286,7 +291,7 @@ def compile_rules(
         raise RuleValidationError(compiler.problems)
     compiled.sort(key=lambda item: (item[0], item[1]))
     ordered = tuple(item[2] for item in compiled)
-    gates = compiler.gates()
+    gates = compiler.gates() if gate_regexes else ()
     return RuleSet(ordered, tuple(compiler.slot_list), gates, compiler.registries, regex_timeout)
 
 

@@ -29,6 +29,10 @@ class Action:
     action: str
     value: object = True
 
+    def __post_init__(self) -> None:
+        if isinstance(self.value, list):  # lists from YAML/JSON compare equal to the tuples code uses
+            object.__setattr__(self, "value", tuple(self.value))
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:

@@ -38,7 +38,10 @@ def load_rules(text: str, *, registries: Registries | None = None) -> list[Rule]
             rules.append(rule_from_dict(item, where=f"rule #{number}"))
         except RuleValidationError as error:
             problems.extend(error.problems)
+    try:
+        compile_rules(rules, registries=registries)
+    except RuleValidationError as error:
+        problems.extend(error.problems)
     if problems:
         raise RuleValidationError(problems)
-    compile_rules(rules, registries=registries)
     return rules

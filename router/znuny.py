@@ -38,6 +38,7 @@ ID_HEADERS: Final = frozenset({"ownerid", "responsibleid"})
 IGNORE_TRUE: Final = regex.compile(r"yes|true", regex.IGNORECASE)
 LOOP_FALSE: Final = regex.compile(r"\s*(?:no|false|0)?\s*", regex.IGNORECASE)
 ROW_COLUMNS: Final = ("f_name", "f_stop", "f_type", "f_key", "f_value", "f_not")
+CAPTURE_PLACEHOLDER: Final = regex.compile(r"\[\*\*\*\]|\[\*\* \\\w+ \*\*\]")
 PERL_TOKEN: Final = regex.compile(r"\\Q(.*?)(?:\\E|$)|\\x\{([0-9A-Fa-f]+)\}|\\Z|\(\?\^|\\.|.", regex.DOTALL)
 
 
@@ -157,7 +158,8 @@ def rules_from_postmaster_filter(
     """Znuny postmaster_filter rows as Rules, in Znuny's order (filters sorted by name).
 
     A filter whose Set rows act differently on new tickets and on follow-ups becomes two rules
-    with the same conditions: one for new tickets, one for follow-ups (named '... (follow-up)').
+    with the same conditions: one for new tickets, one for follow-ups (named '... (follow-up)');
+    the twin is left out when it would change nothing (no actions of its kind and no stop).
     """
     filters: dict[str, list[PostmasterFilterRow]] = {}
     for raw in raw_rows:
@@ -175,7 +177,10 @@ def _filter_rules(name: str, rows: list[PostmasterFilterRow], position: int) -> 
     sets = [(row.f_key, row.f_value or "") for row in rows if row.f_type.lower() == "set"]
     stop = any(bool(row.f_stop) for row in rows)
     unsupported = unsupported_set_keys(rows)
-    note = f"Znuny Set keys without a mailgate action: {', '.join(unsupported)}" if unsupported else ""
+    notes = [f"Znuny Set keys without a mailgate action: {', '.join(unsupported)}"] if unsupported else []
+    if any(CAPTURE_PLACEHOLDER.search(value) for _, value in sets):
+        notes.append("match placeholders ([***], [** \\name **]) in Set values are kept as written")
+    note = "; ".join(notes)
     new_actions = tuple(headers_to_actions(sets, followup=False))
     followup_actions = tuple(headers_to_actions(sets, followup=True))
 
@@ -193,4 +198,8 @@ def _filter_rules(name: str, rows: list[PostmasterFilterRow], position: int) -> 
 
     if new_actions == followup_actions:
         return [make(name, new_actions, "both", 0)]
+    if not stop and not followup_actions:  # without a stop, the follow-up twin would change nothing
+        return [make(name, new_actions, "new", 0)]
+    if not stop and not new_actions:
+        return [make(name, followup_actions, "followup", 0)]
     return [make(name, new_actions, "new", 0), make(f"{name} (follow-up)", followup_actions, "followup", 1)]
