@@ -44,7 +44,8 @@ def _classify(message: Message, view: HeaderView, text: str) -> Result:
     event = notification.read(parts.text or text)
     if event is not None:
         return event
-    found = _delivery_status(parts, view, text) or _text_bounce(parts, view, text)
+    is_report = message.get_content_type() == "multipart/report"
+    found = _delivery_status(parts, view, text, is_report) or _text_bounce(parts, view, text)
     if found is not None:
         return found
     if evidence.sender_is_daemon(view) and _text_bounce_evidence(view, parts.text or text):
@@ -99,9 +100,13 @@ def _may_be_report(view: HeaderView, content_types: list[str], text: str) -> boo
     return head.startswith("{") and ("notificationType" in head or "eventType" in head)
 
 
-def _delivery_status(parts: ReportParts, view: HeaderView, text: str) -> Result | None:
-    """An RFC 3464 report: bounce when any recipient failed, delivery report otherwise."""
-    if not parts.status_blocks:
+def _delivery_status(parts: ReportParts, view: HeaderView, text: str, is_report: bool) -> Result | None:
+    """An RFC 3464 report: bounce when any recipient failed, delivery report otherwise.
+
+    Status fields count when the mail is a multipart/report or comes from a mail system;
+    a person's mail that merely carries such a part stays a person's mail.
+    """
+    if not parts.status_blocks or not (is_report or _machine_sender(view)):
         return None
     recipients = dsn.recipients(parts.status_blocks)
     if not recipients:
@@ -114,6 +119,16 @@ def _delivery_status(parts: ReportParts, view: HeaderView, text: str) -> Result 
         recipients=failed or recipients, original_message_id=original.message_id(parts, text)
     )
     return ("bounce" if failed else "delivery-report"), report
+
+
+def _machine_sender(view: HeaderView) -> bool:
+    """A mailer daemon, an empty envelope sender, a no-reply address or Exim's failure header."""
+    return (
+        evidence.sender_is_daemon(view)
+        or evidence.null_sender(view)
+        or evidence.sender_is_noreply(view)
+        or view.has("x-failed-recipients")
+    )
 
 
 def _text_bounce(parts: ReportParts, view: HeaderView, text: str) -> Result | None:

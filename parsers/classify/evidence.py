@@ -73,6 +73,8 @@ NO_REPLY = re.compile(r"^(no|do)[-_.]?not[-_.]?reply$|^no[-_.]?reply$", re.I)
 
 def sender_is_daemon(view: HeaderView) -> bool:
     """Whether From (address or display name) is a mailer daemon or postmaster."""
+    if view.get("from").replace(" ", "") == "<>":
+        return True  # an empty From is the null sender of a bounce
     local = view.address("from").rpartition("@")[0] or view.address("from")
     if local and DAEMON_LOCAL.match(local):
         return True
