@@ -16,6 +16,7 @@ ORIGINAL_MARKER = re.compile(
     r"|(?:original message|returned message|unsent message|the original message|headers of the original|"
     r"your message reads|message headers follow|"
     r"the header of the original|below this line|a copy of (the|your) message)\b.{0,40}[:-]?"
+    r"|.{0,40}\b(?:a copy of (?:the|your) (?:original )?message|message headers? follows?)\b.{0,30}"
     r"|Content-Type:\s*message/rfc822.*|Content-Type:\s*text/rfc822-headers.*)$",
     re.I | re.M,
 )
@@ -28,6 +29,7 @@ ROLE_LOCAL = re.compile(r"^(postmaster|mailer-daemon|abuse|hostmaster|webmaster|
 SENDER_HEADERS = ("from", "sender", "return-path")
 RECEIVER_HEADERS = ("to", "cc", "reply-to", "delivered-to")
 MAX_WINDOW_LINES = 12
+LINK = re.compile(r"(?:https?|mailto):\S+", re.I)
 SENDER_LINE = re.compile(
     r"^\s*(from|sender|reply-to|return-path|mail from|envelope-from|x-postfix-sender|x-sender)\s*:", re.I
 )
@@ -55,6 +57,7 @@ def candidate_addresses(section: str, exclude: set[str]) -> list[str]:
     seen: list[str] = []
     previous = ""
     for line in section.splitlines():
+        line = LINK.sub(" ", line)
         skip = _not_a_recipient(line, previous)
         previous = line if line.strip() else previous
         if skip:
@@ -68,9 +71,7 @@ def candidate_addresses(section: str, exclude: set[str]) -> list[str]:
 
 
 def _not_a_recipient(line: str, previous: str) -> bool:
-    """Lines that name a sender, an alias a recipient was expanded from, or a link."""
-    if re.search(r"https?://", line) and not re.search(r"<[^>]+@", line):
-        return True
+    """Lines that name a sender or an alias a recipient was expanded from."""
     if SENDER_LINE.match(line) or ALIAS_LINE.search(line):
         return True
     return bool(re.search(r"\b(sent|written|submitted) by:?\s*$", previous, re.I)) and not re.search(
