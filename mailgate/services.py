@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailgate.database import create_engine_for, session_factory
 from mailgate.intake import Intake
+from mailgate.pipeline.process import InboundProcessor
+from mailgate.secret import installation_secret
 from mailgate.settings import Settings
 
 
@@ -24,6 +26,12 @@ class Services:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
+
+
+def build_processor(services: Services) -> InboundProcessor:
+    """The inbound processor of this process (reads or creates the installation secret)."""
+    secret = installation_secret(services.settings, services.sessions)
+    return InboundProcessor(services.settings, services.sessions, secret)
 
 
 def build_services(settings: Settings) -> Services:

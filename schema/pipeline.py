@@ -92,3 +92,12 @@ class TicketLink(Base):
     reason: Mapped[str] = mapped_column(String(250))
     inbound_id: Mapped[int | None] = mapped_column(BigInteger)
     create_time: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class InstallationSetting(Base):
+    """Table mailgate_setting: values generated once per installation, such as the token secret."""
+
+    __tablename__ = "mailgate_setting"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

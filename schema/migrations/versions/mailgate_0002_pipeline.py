@@ -1,4 +1,4 @@
-"""Pipeline tables: routing rules, per-mail decisions with their trace, undeliverable addresses, links.
+"""Pipeline tables: rules, per-mail decisions with their trace, undeliverable addresses, links, settings.
 
 Revision ID: mailgate_0002
 Revises: mailgate_0001
@@ -78,9 +78,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("mailgate_ticket_link_ticket_id", "mailgate_ticket_link", ["ticket_id"])
+    op.create_table(
+        "mailgate_setting",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mailgate_setting")
     op.drop_table("mailgate_ticket_link")
     op.drop_table("mailgate_undeliverable")
     op.drop_table("mailgate_decision")

@@ -1,0 +1,219 @@
+"""process_inbound: one spooled mail through parse, plan and apply, in one transaction, exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailgate.followup.chain import FollowupChain, build_chain
+from mailgate.followup.message_ids import thread_message_ids
+from mailgate.pipeline.apply import apply_plan
+from mailgate.pipeline.plan import Plan
+from mailgate.pipeline.planner import PlanContext, plan_mail
+from mailgate.pipeline.repository import load_queue_directory
+from mailgate.pipeline.rulestore import RuleCache
+from mailgate.pipeline.undeliverable import record_bounce
+from mailgate.settings import Settings
+from mailgate.tickets.clock import now_utc
+from mailgate.tickets.lookups import Lookups, load_lookups
+from parsers import parse
+from parsers.model import ParsedMessage
+from schema import InboundMail, InboundState, MailAccount
+from schema.pipeline import Decision
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+RETRY_BASE_SECONDS = 30
+CLAIMABLE = (InboundState.RECEIVED.value, InboundState.FAILED.value)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off: 30 s, 1 min, 2 min, 4 min, ... for the n-th failed attempt."""
+    return timedelta(seconds=RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """What became of one spool row."""
+
+    spool_id: int
+    state: str
+    outcome: str | None = None
+    ticket_id: int | None = None
+    article_id: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    raw: bytes
+    recipients: list[str]
+    trusted: bool
+
+
+class InboundProcessor:
+    """Turns spool rows into tickets and articles; safe to call twice or concurrently for one row."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        secret: str,
+        chain: FollowupChain | None = None,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._secret = secret
+        self._chain = chain or build_chain()
+        self._clock = clock
+        self._rules = RuleCache()
+        self._lookups: Lookups | None = None
+
+    def process(self, spool_id: int) -> Processed:
+        """Process one spool row; failures are recorded on the row and retried later, never raised."""
+        claimed = self._claim(spool_id)
+        if claimed is None:
+            return self._current(spool_id)
+        try:
+            parsed = parse(claimed.raw)
+            with self._sessions.begin() as session:
+                result = self._process_in(session, spool_id, parsed, claimed)
+        except Exception as exc:  # any failure: keep the mail, record why, retry with back-off
+            log.exception("spool %s failed", spool_id)
+            return self._fail(spool_id, exc)
+        log.info("spool %s: %s -> ticket %s", spool_id, result.outcome, result.ticket_id)
+        return result
+
+    def explain(self, session: Session, raw: bytes, recipients: list[str], trusted: bool = False) -> Plan:
+        """The plan for a mail without writing anything (the caller rolls the session back)."""
+        return plan_mail(session, parse(raw), self._context(session, recipients, trusted))
+
+    def _claim(self, spool_id: int) -> _Claimed | None:
+        """Mark the row processing (one worker wins); None if it is not waiting to be processed."""
+        with self._sessions.begin() as session:
+            claimed = session.execute(
+                update(InboundMail)
+                .where(InboundMail.id == spool_id, InboundMail.state.in_(CLAIMABLE))
+                .values(
+                    state=InboundState.PROCESSING.value,
+                    attempts=InboundMail.attempts + 1,
+                    changed_at=self._clock(),
+                    next_attempt_at=None,
+                )
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            row = session.get_one(InboundMail, spool_id)
+            return _Claimed(row.raw, json.loads(row.envelope_recipients or "[]"), self._trusted(session, row))
+
+    @staticmethod
+    def _trusted(session: Session, row: InboundMail) -> bool:
+        if row.imap_account_id is None:
+            return False
+        account = session.get(MailAccount, row.imap_account_id)
+        return bool(account and account.trusted)
+
+    def _context(self, session: Session, recipients: list[str], trusted: bool) -> PlanContext:
+        if self._lookups is None:
+            self._lookups = load_lookups(session)
+        now = self._clock()
+        return PlanContext(
+            secret=self._secret,
+            system_id=self._settings.system_id,
+            fqdn=self._settings.fqdn,
+            chain=self._chain,
+            lookups=self._lookups,
+            queues=load_queue_directory(session),
+            rules=self._rules.get(session),
+            envelope_recipients=recipients,
+            trusted=trusted,
+            today=now.date(),
+        )
+
+    def _process_in(
+        self, session: Session, spool_id: int, parsed: ParsedMessage, claimed: _Claimed
+    ) -> Processed:
+        """Everything for one mail inside one transaction."""
+        row = self._lock_row(session, spool_id, parsed)
+        if row.state != InboundState.PROCESSING.value:
+            return Processed(spool_id, row.state, ticket_id=row.ticket_id, article_id=row.article_id)
+        context = self._context(session, claimed.recipients, claimed.trusted)
+        plan = plan_mail(session, parsed, context)
+        now = self._clock()
+        applied = apply_plan(
+            session,
+            context.lookups,
+            parsed,
+            claimed.raw,
+            plan,
+            system_id=self._settings.system_id,
+            fingerprint=f"spool:{spool_id}",
+            now=now,
+        )
+        if parsed.kind == "bounce" and parsed.bounce is not None:
+            record_bounce(session, parsed.bounce, applied.ticket_id, spool_id, now)
+        state = InboundState.DONE if plan.stores_article else InboundState.IGNORED
+        row.state, row.ticket_id, row.article_id = state.value, applied.ticket_id, applied.article_id
+        row.last_error, row.changed_at = None, now
+        session.add(
+            Decision(
+                inbound_id=spool_id,
+                ticket_id=applied.ticket_id,
+                article_id=applied.article_id,
+                outcome=plan.outcome,
+                followup_step=plan.followup_step,
+                trace=json.dumps(plan.trace, default=str),
+                create_time=now,
+            )
+        )
+        return Processed(spool_id, state.value, plan.outcome, applied.ticket_id, applied.article_id)
+
+    def _lock_row(self, session: Session, spool_id: int, parsed: ParsedMessage) -> InboundMail:
+        """Take the write lock first (SQLite); serialise mails of one thread (PostgreSQL advisory locks)."""
+        session.execute(
+            update(InboundMail).where(InboundMail.id == spool_id).values(changed_at=self._clock())
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            keys = sorted({_thread_key(item) for item in thread_keys(parsed)})
+            for key in keys:
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        return session.execute(select(InboundMail).where(InboundMail.id == spool_id)).scalar_one()
+
+    def _fail(self, spool_id: int, exc: Exception) -> Processed:
+        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]
+        with self._sessions.begin() as session:
+            row = session.get_one(InboundMail, spool_id)
+            row.state, row.last_error, row.changed_at = InboundState.FAILED.value, error, self._clock()
+            row.next_attempt_at = (
+                self._clock() + retry_delay(row.attempts) if row.attempts < MAX_ATTEMPTS else None
+            )
+        return Processed(spool_id, InboundState.FAILED.value, error=error.splitlines()[0])
+
+    def _current(self, spool_id: int) -> Processed:
+        with self._sessions() as session:
+            row = session.get(InboundMail, spool_id)
+            if row is None:
+                return Processed(spool_id, "missing", error="no such spool row")
+            return Processed(spool_id, row.state, ticket_id=row.ticket_id, article_id=row.article_id)
+
+
+def thread_keys(parsed: ParsedMessage) -> list[str]:
+    """The Message-IDs that tie a mail to its thread: its own and the ones it refers to."""
+    own = [parsed.message_id] if parsed.message_id else []
+    return own + thread_message_ids(parsed)
+
+
+def _thread_key(message_id: str) -> int:
+    """A signed 64-bit advisory lock key for a Message-ID."""
+    digest = hashlib.blake2b(message_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -1,0 +1,99 @@
+"""Routing rules in the database: mailgate_rule rows and Znuny postmaster_filter rows as router Rules."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from mailgate.tickets.clock import now_utc
+from router import Rule, RuleSet, compile_rules
+from router.dicts import rule_from_dict, rule_to_dict
+from router.znuny import PostmasterFilterRow, rules_from_postmaster_filter
+from schema import PostmasterFilter
+from schema.pipeline import RoutingRule
+
+ZNUNY_FILTER_OFFSET = 1_000_000  # Znuny's filters run after mailgate's own rules
+
+
+def row_to_rule(row: RoutingRule) -> Rule:
+    """A mailgate_rule row as a router Rule."""
+    return rule_from_dict(
+        {
+            "id": row.id,
+            "name": row.name,
+            "position": row.position,
+            "enabled": bool(row.enabled),
+            "stop_after_match": bool(row.stop_after_match),
+            "applies_to": row.applies_to,
+            "match": row.match_mode,
+            "conditions": json.loads(row.conditions or "[]"),
+            "actions": json.loads(row.actions or "[]"),
+            "description": row.comments or "",
+        },
+        where=f"mailgate_rule {row.id}",
+    )
+
+
+def load_rules(session: Session) -> list[Rule]:
+    """Mailgate's rules in position order, then the Znuny postmaster filters."""
+    own = [row_to_rule(row) for row in session.scalars(select(RoutingRule).order_by(RoutingRule.position))]
+    filters = [
+        PostmasterFilterRow(r.f_name, r.f_stop, r.f_type, r.f_key, r.f_value, r.f_not)
+        for r in session.scalars(select(PostmasterFilter).order_by(PostmasterFilter.id))
+    ]
+    return own + rules_from_postmaster_filter(filters, first_position=ZNUNY_FILTER_OFFSET)
+
+
+def replace_rules(session: Session, rules: Sequence[Rule]) -> None:
+    """Replace every mailgate_rule row with these rules (positions as given), in the caller's transaction."""
+    compile_rules(list(rules))  # reject invalid rules before touching the table
+    session.execute(delete(RoutingRule))
+    now = now_utc()
+    for index, rule in enumerate(rules):
+        data = rule_to_dict(rule)
+        session.add(
+            RoutingRule(
+                name=rule.name,
+                position=rule.position or (index + 1) * 10,
+                enabled=int(rule.enabled),
+                stop_after_match=int(rule.stop_after_match),
+                applies_to=rule.applies_to,
+                match_mode=rule.match,
+                conditions=json.dumps(data.get("conditions", [])),
+                actions=json.dumps(data.get("actions", [])),
+                comments=rule.description or None,
+                create_time=now,
+                change_time=now,
+            )
+        )
+
+
+def _fingerprint(session: Session) -> tuple[object, ...]:
+    """Changes whenever a rule or filter is added, removed or edited."""
+    own = session.execute(
+        select(func.count(), func.max(RoutingRule.change_time), func.sum(RoutingRule.id))
+    ).one()
+    znuny = session.execute(select(func.count(), func.sum(PostmasterFilter.id))).one()
+    return (*own, *znuny)
+
+
+class RuleCache:
+    """The compiled RuleSet, recompiled only when the rules in the database change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[object, ...] | None = None
+        self._ruleset: RuleSet | None = None
+
+    def get(self, session: Session) -> RuleSet:
+        """The current compiled rules."""
+        key = _fingerprint(session)
+        with self._lock:
+            if self._ruleset is None or key != self._key:
+                self._ruleset = compile_rules(load_rules(session))
+                self._key = key
+            return self._ruleset

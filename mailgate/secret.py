@@ -1,0 +1,31 @@
+"""The installation secret for reply tokens: MAILGATE_SECRET_KEY, else one generated and kept in the DB."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailgate.settings import Settings
+from schema.pipeline import InstallationSetting
+
+SECRET_NAME = "secret_key"
+
+
+def installation_secret(settings: Settings, sessions: sessionmaker[Session]) -> str:
+    """The configured secret, or the one stored in mailgate_setting (created on first use)."""
+    if settings.secret_key:
+        return settings.secret_key
+    with sessions() as session:
+        row = session.get(InstallationSetting, SECRET_NAME)
+        if row is not None:
+            return row.value
+        session.add(InstallationSetting(name=SECRET_NAME, value=secrets.token_urlsafe(32)))
+        try:
+            session.commit()
+        except IntegrityError:  # another process created it first
+            session.rollback()
+        stored = session.get(InstallationSetting, SECRET_NAME, populate_existing=True)
+        assert stored is not None
+        return stored.value

@@ -1,0 +1,78 @@
+"""Customers: find the customer_user row of a sender's address, or record one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from parsers.model import Address
+from schema import CustomerUser
+
+SYSTEM_USER = 1
+LOGIN_MAX = 200
+EMAIL_MAX = 150
+NAME_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRef:
+    """What a ticket stores about its customer: customer_user_id (login) and customer_id."""
+
+    login: str
+    customer_id: str
+
+
+def _split_name(address: Address) -> tuple[str, str]:
+    name = address.name.strip().strip("\"'")
+    if "," in name:  # "Doe, Jane"
+        last, _, first = name.partition(",")
+        return first.strip()[:NAME_MAX], last.strip()[:NAME_MAX]
+    first, _, last = name.rpartition(" ")
+    if not first:
+        return last[:NAME_MAX], ""
+    return first[:NAME_MAX], last[:NAME_MAX]
+
+
+def find_customer(session: Session, email: str) -> CustomerRef | None:
+    """The customer_user whose email is this address (case-insensitive), if any."""
+    row = session.execute(
+        select(CustomerUser.login, CustomerUser.customer_id)
+        .where(func.lower(CustomerUser.email) == email.lower())
+        .order_by(CustomerUser.id)
+        .limit(1)
+    ).first()
+    return CustomerRef(row.login, row.customer_id) if row else None
+
+
+def find_or_record_customer(session: Session, address: Address, now: datetime) -> CustomerRef:
+    """The sender's customer_user; a new row (login = customer_id = address) when unknown."""
+    email = address.email.strip().lower()[:EMAIL_MAX]
+    found = find_customer(session, email)
+    if found is not None:
+        return found
+    first, last = _split_name(address)
+    row = CustomerUser(
+        login=email[:LOGIN_MAX],
+        email=email,
+        customer_id=email,
+        first_name=first or email,
+        last_name=last,
+        valid_id=1,
+        create_time=now,
+        create_by=SYSTEM_USER,
+        change_time=now,
+        change_by=SYSTEM_USER,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another worker recorded the same customer just now
+        again = find_customer(session, email)
+        if again is not None:
+            return again
+        raise
+    return CustomerRef(row.login, row.customer_id)
