@@ -83,8 +83,8 @@ def _owns_znuny_tables(config: Config, revisions: tuple[str, ...]) -> bool:
 def detect_mode(connection: Connection, config: Config) -> InitMode:
     """Fresh, managed (created by mailgate) or attach (Znuny's own database), from the tables present."""
     tables = set(inspect(connection).get_table_names())
-    if VERSION_TABLE in tables:
-        revisions = current_revisions(connection)
+    revisions = current_revisions(connection) if VERSION_TABLE in tables else ()
+    if revisions:
         return InitMode.MANAGED if _owns_znuny_tables(config, revisions) else InitMode.ATTACH
     if ZNUNY_MARKER_TABLE in tables:
         return InitMode.ATTACH

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from mailgate.cli import cli
 from mailgate.database import create_engine_for
-from mailgate.initdb import DatabaseStateError, InitMode, init_database
+from mailgate.initdb import DatabaseStateError, InitMode, alembic_config, init_database
+from mailgate.settings import Settings
 from schema import Base, Ticket, TicketType, User, mailgate_table_names, znuny_table_names
 from schema.migrations import MIGRATIONS_DIR, VERSION_TABLE
 from schema.seed_data import load_znuny_seed
@@ -157,3 +159,21 @@ def test_migrations_and_models_agree(engine: Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_plain_postgresql_url_uses_psycopg3() -> None:
+    engine = create_engine_for(Settings(database_url="postgresql://postgres@127.0.0.1:5432/test"))
+    assert engine.dialect.driver == "psycopg"
+    engine.dispose()
+
+
+def test_downgrade_to_base_removes_every_table(db_url: str) -> None:
+    init_database(db_url)
+    engine = create_engine_for(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "base")
+        assert set(inspect(engine).get_table_names()) == {VERSION_TABLE}
+        assert init_database(engine).mode is InitMode.FRESH
+    finally:
+        engine.dispose()
