@@ -109,9 +109,14 @@ class CompiledRule:
             condition.miss_entry = self.entry(MISS, f"condition {number} failed: {description}")
         self.skip_new = self._skip_entry(followup=False)
         self.skip_followup = self._skip_entry(followup=True)
-        self.evaluate: Callable[[list[Any]], TraceEntry] = (
-            self._evaluate_any if rule.match == "any" else self._evaluate_all
-        )
+        self.evaluate: Callable[[list[Any]], TraceEntry] = self.bind_evaluator()
+
+    def bind_evaluator(self) -> Callable[[list[Any]], TraceEntry]:
+        """The evaluate function for this rule (rebound by compile_rules once conditions are final)."""
+        match_any = self.rule.match == "any"
+        if len(self.conditions) == 1:
+            return self._single_condition_evaluator(self.conditions[0], match_any)
+        return self._evaluate_any if match_any else self._evaluate_all
 
     def entry(self, outcome: str, reason: str) -> TraceEntry:
         """A trace entry for this rule."""
@@ -126,6 +131,24 @@ class CompiledRule:
         if not followup and self.rule.applies_to == "followup":
             return self.entry(SKIPPED, "applies to follow-ups only; this mail opens a new ticket")
         return None
+
+    def _single_condition_evaluator(
+        self, condition: CompiledCondition, match_any: bool
+    ) -> Callable[[list[Any]], TraceEntry]:
+        """A closure evaluating the most common rule shape, one condition, with the least overhead."""
+        slot, predicate, negate = condition.slot, condition.predicate, condition.negate
+        hit = condition.hit_entry if match_any else self.hit_entry
+        miss = self.miss_entry if match_any else condition.miss_entry
+        timeout_entry = self._timeout_entry
+
+        def evaluate(values: list[Any]) -> TraceEntry:
+            try:
+                matched = predicate(values[slot])
+            except TimeoutError:
+                return timeout_entry([condition])
+            return miss if bool(matched) is negate else hit  # type: ignore[return-value]
+
+        return evaluate
 
     def _evaluate_all(self, values: list[Any]) -> TraceEntry:
         """Match mode all: the first condition that fails makes a miss."""
@@ -292,6 +315,8 @@ def compile_rules(
     compiled.sort(key=lambda item: (item[0], item[1]))
     ordered = tuple(item[2] for item in compiled)
     gates = compiler.gates() if gate_regexes else ()
+    for compiled_rule in ordered:  # gates re-pointed some conditions: bind the final ones
+        compiled_rule.evaluate = compiled_rule.bind_evaluator()
     return RuleSet(ordered, tuple(compiler.slot_list), gates, compiler.registries, regex_timeout)
 
 
