@@ -12,7 +12,9 @@ from parsers.model import Address
 MAX_ADDRESSES = 1000
 _VALID = re.compile(r"^[^\s@<>()\[\],;:\"]+(?:@[^\s@<>()\[\],;:\"]+)?$")
 _LOOSE = re.compile(r"[^\s<>()\[\],;:\"'@]+@[^\s<>()\[\],;:\"'@]+")
-_BRACKETED = re.compile(r"((?:\"[^\"]*\"|[^<>,;\"])*)<([^<>]*)>")
+_BRACKETED = re.compile(r"^([^<>]*)<([^<>]*)>")
+_SPLIT = re.compile(r"(?<=>)\s*[,;]|[,;](?=[^\"]*(?:\"[^\"]*\"[^\"]*)*$)")
+MAX_CHUNK = 1000
 _QUOTED_PAIR = re.compile(r"\\(.)")
 
 
@@ -61,18 +63,21 @@ def _flanker(value: str) -> list[tuple[str, str]] | None:
 
 def _scan(value: str) -> list[tuple[str, str]]:
     """Last resort: <bracketed> addresses (even with spaces), else anything that looks like one."""
-    bracketed = [(n, a) for n, a in _BRACKETED.findall(value) if "@" in a]
-    if bracketed and len(bracketed) == value.count("<"):
-        return [(n.strip().strip(",;").strip(), " ".join(a.split())) for n, a in bracketed]
     pairs: list[tuple[str, str]] = []
-    position = 0
-    for match in _LOOSE.finditer(value):
-        before = value[position : match.start()]
-        if pairs and before.strip() == "<":  # "a@b <a@b>": the first one was the display name
-            pairs[-1] = (pairs[-1][1], match.group())
-        else:
-            pairs.append((before.rsplit(",", 1)[-1].replace("<", " ").strip(), match.group()))
-        position = match.end()
+    for chunk in _SPLIT.split(value):
+        chunk = chunk[:MAX_CHUNK]
+        if "@" not in chunk:
+            continue
+        bracketed = _BRACKETED.search(chunk)
+        if bracketed and "@" in bracketed.group(2):
+            pairs.append((bracketed.group(1).strip(), " ".join(bracketed.group(2).split())))
+            continue
+        for match in _LOOSE.finditer(chunk):
+            before = chunk[: match.start()]
+            if pairs and before.strip() == "<":  # "a@b <a@b>": the first one was the display name
+                pairs[-1] = (pairs[-1][1], match.group())
+            else:
+                pairs.append((before.replace("<", " ").strip(), match.group()))
     return pairs
 
 

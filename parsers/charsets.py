@@ -124,11 +124,17 @@ MIN_GUESS_BYTES = 12
 
 
 def decode_text(
-    data: bytes, label: str | None, defects: list[str], where: str = "text", hints: tuple[str, ...] = ()
+    data: bytes,
+    label: str | None,
+    defects: list[str],
+    where: str = "text",
+    hints: tuple[str, ...] = (),
+    may_guess: bool = True,
 ) -> str:
     """Bytes to text: the declared charset, repaired; else guessed; bad bytes become U+FFFD.
 
-    hints are other charsets the same mail declares, tried before a statistical guess.
+    hints are other charsets the same mail declares, tried before a statistical guess;
+    may_guess=False skips the (costly) guess once a mail's time budget is spent.
     """
     codec = resolve(label)
     if data.isascii() and not (codec or "").startswith(_ASCII_COMPATIBLE_EXCEPTIONS):
@@ -144,7 +150,7 @@ def decode_text(
             return text
     elif label and canonical_label(label) not in MEANINGLESS:
         defects.append(f"{where}: unknown charset {canonical_label(label)!r}")
-    return _repair(data, codec, defects, where, hints)
+    return _repair(data, codec, defects, where, hints, may_guess)
 
 
 def _candidates(codec: str | None, hints: tuple[str, ...]) -> list[str]:
@@ -157,7 +163,9 @@ def _candidates(codec: str | None, hints: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(c for c in found if c != codec))
 
 
-def _repair(data: bytes, codec: str | None, defects: list[str], where: str, hints: tuple[str, ...]) -> str:
+def _repair(
+    data: bytes, codec: str | None, defects: list[str], where: str, hints: tuple[str, ...], may_guess: bool
+) -> str:
     """Decode bytes that are not valid in the declared codec: related charsets, a guess, or U+FFFD."""
     for candidate in _candidates(codec, hints):
         text = _strict(data, candidate)
@@ -165,7 +173,7 @@ def _repair(data: bytes, codec: str | None, defects: list[str], where: str, hint
             defects.append(f"{where}: read as {candidate}" + (f" (declared {codec})" if codec else ""))
             return text
     eight_bit = sum(1 for byte in data[:4096] if byte > 0x7F)
-    guessed = guess(data) if eight_bit >= MIN_GUESS_BYTES else None
+    guessed = guess(data) if may_guess and eight_bit >= MIN_GUESS_BYTES else None
     if guessed and guessed != codec:
         text = _strict(data, guessed)
         if text is not None:

@@ -24,8 +24,15 @@ _EXTENSIONS = {
 
 def _param(part: Message, name: str, header: str, defects: list[str]) -> str | None:
     """One parameter (RFC 2231 continuations and charsets included) as text, or None."""
+    raw = next((str(v) for k, v in part.raw_items() if k.lower() == header), None)
+    if raw is None:
+        return None
+    source = part
+    if not raw.isascii():  # raw 8-bit: compat32 would turn it into U+FFFD, so repair it first
+        source = Message()
+        source[header] = raw_to_text(raw, (), defects)
     try:
-        value = part.get_param(name, header=header)
+        value = source.get_param(name, header=header)
     except Exception:  # compat32 raises on some malformed parameter lists
         return None
     if value is None or value == "":

@@ -53,6 +53,8 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
     result.kind, result.bounce = _classify(message, result, defects)
     result.reply_text = _reply_text(result.body.text, defects)
     _note_parser_defects(message, defects)
+    if budget.exhausted:
+        defects.append(f"time budget of {options.time_budget}s exceeded; costly steps were reduced")
     result.defects = defects
     return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 from dataclasses import dataclass, field
 from email.message import Message
@@ -53,6 +54,13 @@ def _content_id(part: Message) -> str | None:
 
 def _decoded(part: Message) -> bytes:
     """The part's payload with its transfer encoding undone (compat32 repairs bad base64)."""
+    payload = part.get_payload()
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if encoding == "base64" and isinstance(payload, str):
+        try:  # straight from the text: no line list, no second copy (compat32 makes several)
+            return binascii.a2b_base64(payload)
+        except (binascii.Error, ValueError):
+            pass  # bad padding or 8-bit junk: compat32's repairing decoder below
     data = part.get_payload(decode=True)
     if isinstance(data, bytes):
         return data
@@ -94,11 +102,9 @@ class PartWalker:
             reason = f"more than {self.options.max_parts} parts; the rest were skipped"
         elif depth > self.options.max_depth:
             reason = f"nesting deeper than {self.options.max_depth}; deeper parts were skipped"
-        elif self.budget.spent():
-            reason = "time budget exceeded; remaining parts were skipped"
         if reason and not self.stopped:
             self.defects.append(reason)
-            self.stopped = reason.startswith(("more", "time"))
+            self.stopped = reason.startswith("more")
         return reason is None
 
     def _visit(self, part: Message, depth: int) -> None:
@@ -136,7 +142,8 @@ class PartWalker:
         """Decode a body part into the text or HTML slot."""
         charset = part.get_param("charset")
         label = charset if isinstance(charset, str) else None
-        text = decode_text(_decoded(part), label, self.defects, content_type, self.hints)
+        may_guess = not self.budget.spent()
+        text = decode_text(_decoded(part), label, self.defects, content_type, self.hints, may_guess)
         if content_type == "text/html":
             self.found.html = text
             return
@@ -177,7 +184,7 @@ class PartWalker:
     def _attach(self, part: Message, content_type: str, data: bytes, label: str | None = None) -> None:
         """Record one attachment; winmail.dat is replaced by the files it carries."""
         filename = declared_filename(part, self.defects)
-        if is_tnef(content_type, filename):
+        if is_tnef(content_type, filename) and not self.budget.spent():
             files = expand_tnef(data, self.defects)
             if files:
                 for name, inner_type, inner_data in files:

@@ -8,7 +8,8 @@ MAX_HEADER_BLOCK = 1 << 20
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n|\r\r")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
 _KEY_HEADER = re.compile(
-    rb"^(?:from|to|cc|subject|date|message-id|content-type|mime-version|received|return-path|reply-to)[ \t]*:",
+    rb"^(?:from|to|cc|subject|date|message-id|content-type|mime-version|received|return-path|reply-to)"
+    rb"[ \t]*:",
     re.IGNORECASE,
 )
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")

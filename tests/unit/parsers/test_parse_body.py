@@ -1,0 +1,98 @@
+from parsers import ParseOptions, parse
+from tests.unit.parsers.parser_mails import b64, mail, multipart
+
+HEAD = "From: a@example.com\nTo: b@example.com\nSubject: s\nMIME-Version: 1.0\n"
+
+
+def test_alternative_keeps_text_and_sanitized_html_and_drops_no_file():
+    body = multipart(
+        "alternative",
+        [
+            "Content-Type: text/plain; charset=utf-8\n\nplain words",
+            "Content-Type: text/html; charset=utf-8\n\n<p onclick='x()'>rich <b>words</b></p>"
+            "<script>alert(1)</script>",
+        ],
+    )
+    parsed = parse(mail(HEAD + body.split("\n\n", 1)[0], body.split("\n\n", 1)[1]))
+    assert parsed.body.text == "plain words"
+    assert parsed.body.html is not None and "<b>words</b>" in parsed.body.html
+    assert "script" not in parsed.body.html and "onclick" not in parsed.body.html
+    assert parsed.attachments == []
+
+
+def split(body: str) -> tuple[str, str]:
+    head, rest = body.split("\n\n", 1)
+    return HEAD + head, rest
+
+
+def test_html_only_mail_gets_text_derived_from_html():
+    parsed = parse(mail(HEAD + "Content-Type: text/html; charset=utf-8", "<h1>Title</h1><p>para one</p>"))
+    assert "Title" in parsed.body.text and "para one" in parsed.body.text
+    assert parsed.body.html is not None
+
+
+def test_remote_images_removed_unless_allowed_and_cid_images_kept():
+    html = '<p>x</p><img src="https://tracker.example/t.gif"><img src="cid:logo@x">'
+    raw = mail(HEAD + "Content-Type: text/html", html)
+    strict = parse(raw).body.html or ""
+    assert "tracker.example" not in strict and 'src="cid:logo@x"' in strict
+    allowed = parse(raw, ParseOptions(allow_remote_content=True)).body.html or ""
+    assert "tracker.example" in allowed
+
+
+def test_related_html_with_inline_image_by_content_id():
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    related = multipart(
+        "related",
+        [
+            'Content-Type: text/html\n\n<p>see <img src="cid:img1@example"></p>',
+            "Content-Type: image/png\nContent-ID: <img1@example>\n"
+            f"Content-Transfer-Encoding: base64\n\n{b64(png)}",
+        ],
+        boundary="REL",
+    )
+    body = multipart("alternative", ["Content-Type: text/plain\n\nsee image", related], boundary="ALT")
+    parsed = parse(mail(*split(body)))
+    assert parsed.body.text == "see image"
+    assert 'src="cid:img1@example"' in (parsed.body.html or "")
+    [image] = parsed.attachments
+    assert image.content_id == "img1@example" and image.inline and image.data == png
+
+
+def test_mixed_text_with_files_and_text_after_images_is_joined():
+    png = b"\x89PNG" + bytes(20)
+    body = multipart(
+        "mixed",
+        [
+            "Content-Type: text/plain\n\nfirst part",
+            "Content-Type: image/png; name=a.png\nContent-Disposition: inline; filename=a.png\n"
+            f"Content-ID: <a1>\nContent-Transfer-Encoding: base64\n\n{b64(png)}",
+            "Content-Type: text/plain\n\nsecond part",
+        ],
+    )
+    parsed = parse(mail(*split(body)))
+    assert "first part" in parsed.body.text and "second part" in parsed.body.text
+    assert [a.filename for a in parsed.attachments] == ["a.png"]
+    assert 'src="cid:a1"' in (parsed.body.html or "")
+
+
+def test_text_is_always_present_even_without_any_body_part():
+    png = b"\x89PNG" + bytes(10)
+    raw = mail(HEAD + "Content-Type: image/png\nContent-Transfer-Encoding: base64", b64(png))
+    parsed = parse(raw)
+    assert parsed.body.text == "" and parsed.body.html is None
+    assert parsed.attachments[0].data == png
+
+
+def test_quoted_printable_and_crlf_bodies_read_as_lf_text():
+    raw = mail(
+        HEAD + "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable",
+        "Gr=FC=DFe\nline two=\n continued\n",
+        crlf=True,
+    )
+    assert parse(raw).body.text == "Grüße\nline two continued\n"
+
+
+def test_multipart_without_boundary_is_read_as_text():
+    parsed = parse(mail(HEAD + "Content-Type: multipart/mixed", "just text\n"))
+    assert parsed.body.text.strip() == "just text"

@@ -1,0 +1,96 @@
+import random
+import time
+import tracemalloc
+
+import pytest
+
+from parsers import ParseOptions, parse
+from tests.unit.parsers.parser_mails import b64, mail
+
+HEAD = "From: a@example.com\nTo: b@example.com\nSubject: s\nMIME-Version: 1.0\n"
+
+
+def timed(raw: bytes, options: ParseOptions | None = None):
+    began = time.perf_counter()
+    parsed = parse(raw, options)
+    return parsed, time.perf_counter() - began
+
+
+def test_part_count_is_bounded():
+    parts = "".join(f"--B\nContent-Type: application/octet-stream\n\n{i}\n" for i in range(2000))
+    parsed, seconds = timed(mail(HEAD + 'Content-Type: multipart/mixed; boundary="B"', parts + "--B--\n"))
+    assert len(parsed.attachments) < 600 and any("parts" in d for d in parsed.defects)
+    assert seconds < 2
+
+
+def test_deep_nesting_is_bounded():
+    depth = 2000
+    body = "".join(f'--b{i}\nContent-Type: multipart/mixed; boundary="b{i + 1}"\n\n' for i in range(depth))
+    body += f"--b{depth}\nContent-Type: text/plain\n\ndeep\n"
+    body += "".join(f"--b{i}--\n" for i in range(depth, -1, -1))
+    parsed, seconds = timed(mail(HEAD + 'Content-Type: multipart/mixed; boundary="b0"', body))
+    assert seconds < 2 and parsed.defects
+
+
+def test_many_headers_are_bounded():
+    headers = HEAD + "".join(f"X-H{i}: v\n" for i in range(50_000))
+    parsed, seconds = timed(mail(headers))
+    assert len(parsed.headers) <= 1000 and seconds < 2
+
+
+def test_huge_html_is_cut_before_sanitizing():
+    html = "<div><p>" + "word " * 600_000 + "</p></div>"
+    parsed, seconds = timed(mail(HEAD + "Content-Type: text/html", html))
+    assert seconds < 2 and any("HTML body" in d for d in parsed.defects)
+    assert parsed.body.text
+
+
+def test_time_budget_reduces_work_but_keeps_attachments():
+    data = bytes(1000)
+    part = f"--B\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n{b64(data)}\n"
+    raw = mail(
+        HEAD + 'Content-Type: multipart/mixed; boundary="B"',
+        "--B\nContent-Type: text/html\n\n<p>x</p>\n" + part + "--B--\n",
+    )
+    parsed = parse(raw, ParseOptions(time_budget=0.0))
+    assert any("time budget" in d for d in parsed.defects)
+    assert parsed.attachments[0].data == data and parsed.body.text
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_bytes_and_mangled_mails_never_raise(seed):
+    rng = random.Random(seed)
+    base = mail(
+        HEAD + 'Content-Type: multipart/mixed; boundary="B"', "--B\nContent-Type: text/plain\n\nhi\n--B--\n"
+    )
+    samples = [rng.randbytes(rng.randint(0, 3000)), base[: rng.randint(0, len(base))]]
+    mangled = bytearray(base)
+    for _ in range(20):
+        mangled[rng.randrange(len(mangled))] = rng.randrange(256)
+    samples.append(bytes(mangled))
+    for raw in samples:
+        parsed = parse(raw)
+        assert isinstance(parsed.body.text, str)
+
+
+def test_empty_and_headerless_input():
+    assert parse(b"").body.text == ""
+    assert parse(b"no headers at all\njust text\n").body.text.strip() != "" or parse(b"x").defects is not None
+
+
+def test_memory_stays_a_small_multiple_of_the_mail():
+    data = random.Random(1).randbytes(3 * 1024 * 1024)
+    raw = mail(
+        HEAD + 'Content-Type: multipart/mixed; boundary="B"',
+        "--B\nContent-Type: text/plain\n\nsee file\n--B\nContent-Type: application/pdf; name=a.pdf\n"
+        f"Content-Transfer-Encoding: base64\n\n{b64(data)}\n--B--\n",
+    )
+    parse(b"From: a@b.example\n\nwarm up\n")
+    tracemalloc.start()
+    try:
+        parsed = parse(raw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert parsed.attachments[0].data == data
+    assert peak < 5 * len(raw)
