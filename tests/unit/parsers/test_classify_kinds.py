@@ -42,6 +42,7 @@ def mail(headers: str, body: str = "Hello,\n\nplease help.\n") -> str:
         "Subject: Auto reply: Order\nX-Apple-Action: VACATION\n",
         "Return-Path: <>\nSubject: Automatic reply: Order\nX-Auto-Response-Suppress: All\n",
         "Subject: Notification\nAuto-Submitted: auto-generated\n",
+        "Subject: Out of Office: Order\nPrecedence: bulk\n",
     ],
     ids=[
         "auto-submitted",
@@ -51,6 +52,7 @@ def mail(headers: str, body: str = "Hello,\n\nplease help.\n") -> str:
         "apple-vacation",
         "outlook-oof",
         "auto-generated",
+        "ooo-bulk",
     ],
 )
 def test_auto_replies(headers: str) -> None:
@@ -75,9 +77,10 @@ def test_arf_feedback_report_is_a_complaint() -> None:
         "Subject: [users] Question\nList-Id: <users.lists.example>\n",
         "Subject: Newsletter\nList-Unsubscribe: <mailto:unsubscribe@news.example>\n",
         "Subject: Weekly digest\nPrecedence: bulk\n",
+        "Subject: Vacation deals for you\nPrecedence: bulk\n",
         "Subject: Incident 42 updated\nPrecedence: bulk\nAuto-Submitted: auto-generated\n",
     ],
-    ids=["list-id", "list-unsubscribe", "precedence-bulk", "auto-generated-bulk"],
+    ids=["list-id", "list-unsubscribe", "precedence-bulk", "vacation-newsletter", "auto-generated-bulk"],
 )
 def test_list_and_bulk_mail(headers: str) -> None:
     assert run(mail(headers)) == ("list", None)
