@@ -13,7 +13,6 @@ class ActionType:
     """Base of all actions; subclasses set name and implement validate and apply."""
 
     name: ClassVar[str]
-    help: ClassVar[str] = ""
 
     def validate(self, value: object) -> object:
         """The value in canonical form; ValueError explains what is wrong with it."""

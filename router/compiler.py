@@ -63,6 +63,8 @@ class CompiledCondition:
     """A condition ready to run: the slot its value comes from and the predicate that tests it."""
 
     __slots__ = ("description", "hit_entry", "miss_entry", "negate", "number", "predicate", "slot")
+    hit_entry: TraceEntry  # set by the CompiledRule that owns the condition
+    miss_entry: TraceEntry
 
     def __init__(self, number: int, description: str, slot: int, predicate: Predicate, negate: bool) -> None:
         self.number = number
@@ -70,8 +72,6 @@ class CompiledCondition:
         self.slot = slot
         self.predicate = predicate
         self.negate = negate
-        self.hit_entry: TraceEntry | None = None
-        self.miss_entry: TraceEntry | None = None
 
 
 class CompiledRule:
@@ -146,7 +146,7 @@ class CompiledRule:
                 matched = predicate(values[slot])
             except TimeoutError:
                 return timeout_entry([condition])
-            return miss if bool(matched) is negate else hit  # type: ignore[return-value]
+            return miss if bool(matched) is negate else hit
 
         return evaluate
 
@@ -158,7 +158,7 @@ class CompiledRule:
             except TimeoutError:
                 return self._timeout_entry([condition])
             if bool(matched) is condition.negate:
-                return condition.miss_entry  # type: ignore[return-value]
+                return condition.miss_entry
         return self.hit_entry
 
     def _evaluate_any(self, values: list[Any]) -> TraceEntry:
@@ -171,7 +171,7 @@ class CompiledRule:
                 timed_out.append(condition)
                 continue
             if bool(matched) is not condition.negate:
-                return condition.hit_entry  # type: ignore[return-value]
+                return condition.hit_entry
         return self._timeout_entry(timed_out) if timed_out else self.miss_entry
 
     def _timeout_entry(self, conditions: list[CompiledCondition]) -> TraceEntry:

@@ -27,6 +27,3 @@ class RuleValidationError(RouterError, ValueError):
         self.problems = tuple(problems)
         super().__init__("; ".join(self.problems))
 
-
-class RegexTimeoutError(RouterError):
-    """A rule's regular expression ran longer than its time budget."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
 import regex
 
@@ -23,11 +23,11 @@ Predicate = Callable[[Any], object]
 class Operator:
     """Base of all operators; subclasses set name and implement predicate."""
 
-    name: ClassVar[str]
-    takes_value: ClassVar[bool] = True
-    folds_case: ClassVar[bool] = True
-    negated: ClassVar[bool] = False
-    takes_pattern: ClassVar[bool] = False
+    name: str
+    takes_value: bool = True
+    folds_case: bool = True
+    negated: bool = False
+    takes_pattern: bool = False
 
     def predicate(self, value: str, case_sensitive: bool, timeout: float) -> Predicate:
         """A test of one field value; ValueError when the configured value is unusable."""
@@ -140,10 +140,10 @@ class NegatedOperator(Operator):
 
     def __init__(self, positive: Operator) -> None:
         self.positive = positive
-        self.name = f"not_{positive.name}"  # type: ignore[misc]
-        self.takes_value = positive.takes_value  # type: ignore[misc]
-        self.folds_case = positive.folds_case  # type: ignore[misc]
-        self.takes_pattern = positive.takes_pattern  # type: ignore[misc]
+        self.name = f"not_{positive.name}"
+        self.takes_value = positive.takes_value
+        self.folds_case = positive.folds_case
+        self.takes_pattern = positive.takes_pattern
 
     def predicate(self, value: str, case_sensitive: bool, timeout: float) -> Predicate:
         """The positive operator's predicate (inverted by the engine)."""

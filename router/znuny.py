@@ -81,12 +81,19 @@ def _row(raw: PostmasterFilterRow | Mapping[str, object] | Sequence[object]) -> 
     name, stop, kind, key, value, negate = (values + [None] * 6)[:6]
     return PostmasterFilterRow(
         f_name=str(name),
-        f_stop=int(stop) if stop is not None else None,  # type: ignore[call-overload]
+        f_stop=_small_int(stop),
         f_type=str(kind),
         f_key=str(key),
         f_value="" if value is None else str(value),
-        f_not=int(negate) if negate is not None else None,  # type: ignore[call-overload]
+        f_not=_small_int(negate),
     )
+
+
+def _small_int(value: object) -> int | None:
+    """A SMALLINT column's value (None stays None; '1', 1 and True become 1)."""
+    if value is None or value == "":
+        return None
+    return int(value) if isinstance(value, int | str) else int(bool(value))
 
 
 def match_row_to_condition(row: PostmasterFilterRow) -> Condition:
