@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "parse": "parse:parse",
     "run": "serve:run",
     "smtp": "serve:smtp",
+    "worker": "serve:worker",
 }
 
 

@@ -62,9 +62,22 @@ class Intake:
             log.warning("spool write failed for Message-ID %s: %s", row.message_id, exc)
             raise StorageUnavailableError(f"could not store the mail: {type(exc).__name__}") from exc
         log.info("spool %s stored (%s, Message-ID %s)", accepted.spool_id, accepted.state, row.message_id)
-        if accepted.state is InboundState.RECEIVED and self._on_stored is not None:
-            self._on_stored(accepted.spool_id)
+        if accepted.state is InboundState.RECEIVED:
+            self._notify(accepted.spool_id)
         return accepted
+
+    def on_stored(self, callback: Callable[[int], None] | None) -> None:
+        """Call `callback(spool_id)` after each newly stored mail (e.g. to queue its processing)."""
+        self._on_stored = callback
+
+    def _notify(self, spool_id: int) -> None:
+        """Tell the listener; the mail is already committed, so a failure here loses nothing."""
+        if self._on_stored is None:
+            return
+        try:
+            self._on_stored(spool_id)
+        except Exception:
+            log.warning("spool %s stored but not queued; the sweeper will queue it", spool_id, exc_info=True)
 
     def _store(self, row: InboundMail, imap: ImapOrigin | None) -> Accepted:
         with self._sessions() as session:

@@ -1,11 +1,13 @@
-"""`mailgate smtp` and `mailgate run`: the long-running listener processes."""
+"""`mailgate smtp`, `mailgate run` and `mailgate worker`: the long-running processes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from typing import NoReturn
 
 import click
 
@@ -15,6 +17,15 @@ from mailgate.services import Services, build_services
 from mailgate.smtp import start_listener
 
 DB_THREADS = 8
+
+
+def _listeners(services: Services) -> list[tuple[str, bool]]:
+    settings = services.settings
+    return [
+        (listen, lmtp)
+        for listen, lmtp in ((settings.smtp_listen, False), (settings.lmtp_listen, True))
+        if listen
+    ]
 
 
 async def _serve_listeners(services: Services) -> None:
@@ -34,18 +45,10 @@ async def _serve_listeners(services: Services) -> None:
                 max_size=settings.max_message_size,
                 hostname=settings.fqdn,
             )
-            for listen, lmtp in ((settings.smtp_listen, False), (settings.lmtp_listen, True))
-            if listen
+            for listen, lmtp in _listeners(services)
         ]
-        click.echo(
-            "mailgate: listening on "
-            + ", ".join(
-                f"{'LMTP' if lmtp else 'SMTP'} {listen}"
-                for listen, lmtp in ((settings.smtp_listen, False), (settings.lmtp_listen, True))
-                if listen
-            ),
-            err=True,
-        )
+        names = ", ".join(f"{'LMTP' if lmtp else 'SMTP'} {listen}" for listen, lmtp in _listeners(services))
+        click.echo(f"mailgate: listening on {names}", err=True)
         await stop.wait()
         for server in servers:
             server.close()
@@ -53,25 +56,58 @@ async def _serve_listeners(services: Services) -> None:
                 await server.wait_closed()
 
 
-def _run(ctx: click.Context) -> None:
+@click.command()
+@click.pass_context
+def smtp(ctx: click.Context) -> None:
+    """Listen for SMTP on MAILGATE_SMTP_LISTEN (and LMTP on MAILGATE_LMTP_LISTEN) and spool every mail."""
+    settings = settings_from(ctx)
+    configure_logging(settings)
+    services = build_services(settings)
+    with contextlib.ExitStack() as stack:
+        stack.callback(services.close)
+        if settings.broker_url:
+            from mailgate.workers.actors import declare_actors, redis_broker
+
+            broker = redis_broker(settings.broker_url)
+            stack.callback(broker.close)
+            services.intake.on_stored(declare_actors(broker, _no_processor).enqueue_inbound)
+        asyncio.run(_serve_listeners(services))
+
+
+def _no_processor() -> NoReturn:
+    raise RuntimeError("the smtp process only sends; workers process")
+
+
+@click.command()
+@click.option("--threads", default=2, show_default=True, help="Processing threads in this process.")
+@click.pass_context
+def run(ctx: click.Context, threads: int) -> None:
+    """Everything in one process: SMTP/LMTP listeners, processing workers and the sweeper."""
+    from mailgate.workers.inprocess import in_process_workers
+
     settings = settings_from(ctx)
     configure_logging(settings)
     services = build_services(settings)
     try:
-        asyncio.run(_serve_listeners(services))
+        with in_process_workers(services, threads):
+            asyncio.run(_serve_listeners(services))
     finally:
         services.close()
 
 
 @click.command()
+@click.option("--processes", default=os.cpu_count() or 1, show_default=True, help="Worker processes.")
+@click.option("--threads", default=4, show_default=True, help="Worker threads per process.")
 @click.pass_context
-def smtp(ctx: click.Context) -> None:
-    """Listen for SMTP on MAILGATE_SMTP_LISTEN (and LMTP on MAILGATE_LMTP_LISTEN) and spool every mail."""
-    _run(ctx)
+def worker(ctx: click.Context, processes: int, threads: int) -> None:
+    """Dramatiq workers on MAILGATE_BROKER_URL (Redis) that process spooled mail, and the sweeper."""
+    from mailgate.errors import ConfigError
+    from mailgate.workers.pool import run_worker_pool
 
-
-@click.command()
-@click.pass_context
-def run(ctx: click.Context) -> None:
-    """Run mailgate in one process on the configured settings (for now: the SMTP/LMTP listeners)."""
-    _run(ctx)
+    settings = settings_from(ctx)
+    if not settings.broker_url:
+        raise ConfigError(
+            "mailgate worker needs MAILGATE_BROKER_URL (redis://...); use `mailgate run` without one"
+        )
+    configure_logging(settings)
+    run_worker_pool(settings, processes, threads)

@@ -96,3 +96,14 @@ def test_unreachable_database_raises_storage_unavailable(url: str) -> None:
     with pytest.raises(StorageUnavailableError):
         Intake(session_factory(engine)).accept(make_mail(), InboundSource.SMTP)
     engine.dispose()
+
+
+def test_a_failing_queue_never_fails_the_accept(engine: Engine) -> None:
+    def broken_queue(spool_id: int) -> None:
+        raise ConnectionError("broker down")
+
+    intake = Intake(session_factory(engine))
+    intake.on_stored(broken_queue)
+    accepted = intake.accept(make_mail(), InboundSource.SMTP)
+    with session_factory(engine)() as session:
+        assert session.get_one(InboundMail, accepted.spool_id).state == "received"

@@ -49,7 +49,7 @@ def free_port() -> int:
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
+        assert proc.poll() is None, f"exited with {proc.returncode}"
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
@@ -58,15 +58,32 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 30)
     raise AssertionError(f"nothing listens on {port} after {seconds} s")
 
 
+def wait_until_processed(db: Path, message_id: str, seconds: float = 30) -> InboundMail:
+    """Poll the spool until the mail is processed (run processes it in-process)."""
+    engine = create_engine_for(f"sqlite:///{db}")
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            with session_factory(engine)() as session:
+                row = session.scalars(select(InboundMail).where(InboundMail.message_id == message_id)).first()
+            if row is not None and row.state not in ("received", "processing"):
+                return row
+            assert time.monotonic() < deadline, f"not processed in {seconds} s: {row and row.state}"
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.timeout(120)
 def test_init_then_run_on_embedded_defaults_accepts_mail(tmp_path: Path) -> None:
-    """What ./scripts/run does: `mailgate init`, then `mailgate run` on SQLite, and a mail gets stored."""
+    """What ./scripts/run does: `mailgate init`, then `mailgate run` on SQLite; a mail becomes a ticket."""
     port = free_port()
     env = {**os.environ, "MAILGATE_SMTP_LISTEN": f"127.0.0.1:{port}"}
     env.pop("MAILGATE_DATABASE_URL", None)
     init = subprocess.run([*MAILGATE, "init"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
     assert init.returncode == 0, init.stderr
-    proc = subprocess.Popen([*MAILGATE, "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE)
+    log = (tmp_path / "run.log").open("wb")
+    proc = subprocess.Popen([*MAILGATE, "run"], cwd=tmp_path, env=env, stderr=log)
     try:
         wait_for_port(port, proc)
         tag = uuid.uuid4().hex
@@ -76,11 +93,10 @@ def test_init_then_run_on_embedded_defaults_accepts_mail(tmp_path: Path) -> None
                 ["support@example.org"],
                 f"Subject: hi\r\nMessage-ID: <{tag}@x>\r\n\r\nhello\r\n",
             )
+        row = wait_until_processed(tmp_path / "mailgate.db", f"{tag}@x")
     finally:
         proc.terminate()
         proc.wait(30)
-    assert proc.returncode == 0
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'mailgate.db'}")
-    with session_factory(engine)() as session:
-        assert session.scalars(select(InboundMail).where(InboundMail.message_id == f"{tag}@x")).one()
-    engine.dispose()
+        log.close()
+    assert proc.returncode == 0, (tmp_path / "run.log").read_text()
+    assert row.state == "done" and row.ticket_id is not None

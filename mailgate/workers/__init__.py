@@ -1,0 +1,1 @@
+"""Workers: spool ids to processors (Dramatiq on Redis, or threads in one process), and the sweeper."""
