@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 from router.actions import ActionType, default_actions
+from router.captures import Search, collect, fill, uses_placeholders
 from router.decision import HIT, MISS, SKIPPED, TraceEntry
 from router.errors import RuleValidationError, UnknownNameError
 from router.facts import MailFacts
 from router.fields import FieldType, Values, default_fields, split_field
 from router.gates import GATE_SIZE, MIN_GATED_PATTERNS, RegexGate, build_gate, combinable, gated
-from router.operators import Operator, Predicate, default_operators
+from router.operators import Operator, Predicate, compile_pattern, default_operators
 from router.registry import Registry
 from router.rules import APPLIES_TO, MATCH_MODES, Condition, Rule
 
@@ -79,8 +81,10 @@ class CompiledRule:
 
     __slots__ = (
         "actions",
+        "capture_searches",
         "conditions",
         "evaluate",
+        "fills_placeholders",
         "hit_entry",
         "miss_entry",
         "rule",
@@ -94,10 +98,13 @@ class CompiledRule:
         rule: Rule,
         conditions: tuple[CompiledCondition, ...],
         actions: tuple[tuple[ActionType, Any], ...],
+        capture_searches: tuple[tuple[Search, int], ...] = (),
     ) -> None:
         self.rule = rule
         self.conditions = conditions
         self.actions = actions
+        self.fills_placeholders = any(uses_placeholders(value) for _, value in actions)
+        self.capture_searches = capture_searches
         self.source = f"rule {rule.label}"
         self.hit_entry = self.entry(
             HIT, "all conditions matched" if conditions else "no conditions: every mail"
@@ -117,6 +124,20 @@ class CompiledRule:
         if len(self.conditions) == 1:
             return self._single_condition_evaluator(self.conditions[0], match_any)
         return self._evaluate_any if match_any else self._evaluate_all
+
+    def filled_actions(self, values: list[Any]) -> tuple[list[tuple[ActionType, Any]], list[str]]:
+        """The actions with match placeholders filled in, and why any of them had to be left out."""
+        captures = collect((search, values[slot]) for search, slot in self.capture_searches)
+        filled, problems = [], []
+        for number, (action_type, value) in enumerate(self.actions, start=1):
+            if uses_placeholders(value):
+                try:
+                    value = action_type.validate(fill(value, captures))
+                except ValueError as error:
+                    problems.append(f"action {number} left out after filling placeholders: {error}")
+                    continue
+            filled.append((action_type, value))
+        return filled, problems
 
     def entry(self, outcome: str, reason: str) -> TraceEntry:
         """A trace entry for this rule."""
@@ -228,7 +249,24 @@ class _Compiler:
         ]
         if len(self.problems) > before:
             return None
-        return CompiledRule(rule, tuple(c for c in conditions if c), tuple(a for a in actions if a))
+        compiled_conditions = tuple(c for c in conditions if c)
+        compiled_actions = tuple(a for a in actions if a)
+        searches: tuple[tuple[Search, int], ...] = ()
+        if any(uses_placeholders(value) for _, value in compiled_actions):
+            searches = self.capture_searches(rule, compiled_conditions)
+        return CompiledRule(rule, compiled_conditions, compiled_actions, searches)
+
+    def capture_searches(
+        self, rule: Rule, conditions: tuple[CompiledCondition, ...]
+    ) -> tuple[tuple[Search, int], ...]:
+        """Plain searches (with their value slots) of the rule's positive regex conditions, in order."""
+        searches = []
+        for condition, compiled in zip(rule.conditions, conditions, strict=True):
+            operator = self.registries.operators.get(condition.operator)
+            if operator.takes_pattern and not operator.negated and condition.value is not None:
+                pattern = compile_pattern(condition.value, condition.case_sensitive)
+                searches.append((partial(pattern.search, timeout=self.timeout), compiled.slot))
+        return tuple(searches)
 
     def condition(self, number: int, condition: Condition, where: str) -> CompiledCondition | None:
         """One condition compiled, or None after recording what is wrong with it."""

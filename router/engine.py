@@ -91,14 +91,24 @@ def _run_rules(facts: MailFacts, ruleset: RuleSet, builder: DecisionBuilder) -> 
             trace(skip)
             continue
         entry = compiled.evaluate(values)
-        trace(entry)
         if entry.outcome != HIT:
+            trace(entry)
             continue
-        for action_type, value in compiled.actions:
+        actions = compiled.actions
+        if compiled.fills_placeholders:
+            filled, problems = compiled.filled_actions(values)
+            actions, entry = tuple(filled), _with_problems(entry, problems)
+        trace(entry)
+        for action_type, value in actions:
             action_type.apply(builder, value, compiled.source)
         if compiled.rule.stop_after_match:
             reason = f"after stop by {compiled.source}"
             builder.trace.extend(later.entry(SKIPPED, reason) for later in rules)
+
+
+def _with_problems(entry: TraceEntry, problems: list[str]) -> TraceEntry:
+    """The trace entry with the problems met while applying the rule added to its reason."""
+    return entry._replace(reason="; ".join([entry.reason, *problems])) if problems else entry
 
 
 def _choose_queue(

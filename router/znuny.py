@@ -4,7 +4,8 @@ Znuny's MatchDBSource runs the filters sorted by name. A filter hits when every 
 each Match value is a Perl regex searched case-insensitively in the decoded header (or the body),
 `EMAILADDRESS:<regex>` instead tests `^<regex>$` against each address in the header, and f_not
 negates the row. A hit filter's Set rows write X-OTRS-* headers: the plain ones act on new tickets,
-the X-OTRS-FollowUp-* ones on follow-ups. f_stop ends filter processing after a hit.
+the X-OTRS-FollowUp-* ones on follow-ups; `[***]` in a Set value stands for what the match rows
+captured (see router.captures). f_stop ends filter processing after a hit.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ ID_HEADERS: Final = frozenset({"ownerid", "responsibleid"})
 IGNORE_TRUE: Final = regex.compile(r"yes|true", regex.IGNORECASE)
 LOOP_FALSE: Final = regex.compile(r"\s*(?:no|false|0)?\s*", regex.IGNORECASE)
 ROW_COLUMNS: Final = ("f_name", "f_stop", "f_type", "f_key", "f_value", "f_not")
-CAPTURE_PLACEHOLDER: Final = regex.compile(r"\[\*\*\*\]|\[\*\* \\\w+ \*\*\]")
 PERL_TOKEN: Final = regex.compile(r"\\Q(.*?)(?:\\E|$)|\\x\{([0-9A-Fa-f]+)\}|\\Z|\(\?\^|\\.|.", regex.DOTALL)
 
 
@@ -102,7 +102,8 @@ def match_row_to_condition(row: PostmasterFilterRow) -> Condition:
     value = row.f_value or ""
     if value.startswith(EMAIL_ADDRESS_PREFIX):
         address_pattern = perl_regex_to_python(value[len(EMAIL_ADDRESS_PREFIX) :])
-        return Condition(f"header_addresses:{row.f_key}", operator, rf"\A(?:{address_pattern})\Z")
+        # Named 'email' and first group, as Znuny's [***] and [**\email**] placeholders expect.
+        return Condition(f"header_addresses:{row.f_key}", operator, rf"\A(?P<email>{address_pattern})\Z")
     field = "body" if row.f_key.lower() == "body" else f"header:{row.f_key}"
     return Condition(field, operator, perl_regex_to_python(value))
 
@@ -147,14 +148,15 @@ def otrs_headers(facts: MailFacts) -> list[tuple[str, str]]:
     return [(name, value) for name, value in facts.headers if name.lower().startswith("x-otrs-")]
 
 
+def supported_header(header: str) -> bool:
+    """Whether an X-OTRS-* header maps to an action for new tickets or follow-ups."""
+    probes = [(probe, followup) for probe in ("yes", "1") for followup in (False, True)]
+    return any(header_to_action(header, probe, followup) for probe, followup in probes)
+
+
 def unsupported_set_keys(rows: Iterable[PostmasterFilterRow]) -> list[str]:
     """Set keys that map to no action for either new tickets or follow-ups."""
-    return [
-        row.f_key
-        for row in rows
-        if row.f_type.lower() == "set"
-        and not any(header_to_action(row.f_key, row.f_value or "x", followup) for followup in (False, True))
-    ]
+    return [row.f_key for row in rows if row.f_type.lower() == "set" and not supported_header(row.f_key)]
 
 
 def rules_from_postmaster_filter(
@@ -184,10 +186,7 @@ def _filter_rules(name: str, rows: list[PostmasterFilterRow], position: int) -> 
     sets = [(row.f_key, row.f_value or "") for row in rows if row.f_type.lower() == "set"]
     stop = any(bool(row.f_stop) for row in rows)
     unsupported = unsupported_set_keys(rows)
-    notes = [f"Znuny Set keys without a mailgate action: {', '.join(unsupported)}"] if unsupported else []
-    if any(CAPTURE_PLACEHOLDER.search(value) for _, value in sets):
-        notes.append("match placeholders ([***], [** \\name **]) in Set values are kept as written")
-    note = "; ".join(notes)
+    note = f"Znuny Set keys without a mailgate action: {', '.join(unsupported)}" if unsupported else ""
     new_actions = tuple(headers_to_actions(sets, followup=False))
     followup_actions = tuple(headers_to_actions(sets, followup=True))
 

@@ -195,3 +195,33 @@ def test_trace_lists_every_rule_once_with_hits_and_misses() -> None:
     assert len(decision.trace) == 50
     assert [entry.rule_name for entry in decision.hits] == ["r7"]
     assert len(decision.misses) == 49
+
+
+def test_placeholders_in_action_values_take_regex_captures() -> None:
+    rule = Rule(
+        "capture",
+        [
+            Condition("subject", "regex", r"invoice\s+(?P<number>\d+)"),
+            Condition("from", "regex", r"@([a-z]+)\.example$"),
+        ],
+        [
+            Action("set_title", "Invoice [**\\number**] from [***]"),
+            Action("add_tags", ["inv-[**\\number**]", "static"]),
+        ],
+    )
+    facts = MailFacts(subject="Your invoice 2026 is here", from_email="billing@acme.example")
+    decision = route(facts, [rule])
+    assert decision.title == "Invoice 2026 from acme"
+    assert decision.tags == ("inv-2026", "static")
+
+
+def test_an_action_left_empty_by_its_placeholder_is_left_out_and_traced() -> None:
+    rule = Rule(
+        "empty",
+        [Condition("subject", "contains", "x")],
+        [Action("set_owner", "[***]"), Action("set_state", "open")],
+    )
+    decision = route(MailFacts(subject="x"), [rule])
+    assert decision.owner is None and decision.state == "open"
+    assert decision.trace[0].outcome == HIT
+    assert "action 1 left out after filling placeholders: set_owner needs" in decision.trace[0].reason

@@ -150,7 +150,33 @@ def test_ignore_no_is_not_an_ignore_and_unsupported_keys_are_noted() -> None:
     ]
     (rule,) = rules_from_postmaster_filter(rows)
     assert [action.action for action in rule.actions] == ["set_title"]
-    assert "X-OTRS-SLA" in rule.description and "[***]" in rule.description
+    assert rule.description == "Znuny Set keys without a mailgate action: X-OTRS-SLA"
+
+
+def test_set_values_take_what_the_match_rows_captured() -> None:
+    rows = [
+        ("Cap", 0, "Match", "From", r"EMAILADDRESS:.+@partner\.example", 0),
+        ("Cap", 0, "Match", "X-Region", r"(?<region>[A-Z]{2})-zone", 0),
+        ("Cap", 0, "Match", "Subject", r"order\s+(\d+)", 0),  # the last group 1 captured wins
+        ("Cap", 0, "Set", "X-OTRS-Title", "Order [***]", 0),
+        ("Cap", 0, "Set", "X-OTRS-CustomerUser", "[**\\email**]", 0),
+        ("Cap", 0, "Set", "X-OTRS-DynamicField-Region", "[**\\region**]", 0),
+    ]
+    facts = mail(From="Jo <jo@partner.example>", Subject="Re: ORDER 4711 late", X_Region="eu-zone")
+    decision = decide(rows, facts)
+    assert decision.title == "Order 4711"
+    assert decision.customer == "jo@partner.example"
+    assert dict(decision.dynamic_fields) == {"Region": "eu"}
+
+
+def test_an_emailaddress_match_alone_fills_the_placeholder_with_the_address() -> None:
+    rows = [
+        ("Addr", 0, "Match", "To", r"EMAILADDRESS:sales@.*", 0),
+        ("Addr", 0, "Set", "X-OTRS-Title", "For [***]", 0),
+    ]
+    assert (
+        decide(rows, mail(To="Support <support@x.example>, SALES@x.example")).title == "For SALES@x.example"
+    )
 
 
 def test_rows_may_be_mappings_tuples_or_dataclasses() -> None:
