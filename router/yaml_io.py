@@ -13,17 +13,23 @@ from router.rules import Rule
 
 __all__ = ["dump_rules", "load_rules", "rule_from_dict", "rule_to_dict"]
 
+# libyaml's C implementations when PyYAML was built with them (several times faster), else pure Python.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 def dump_rules(rules: Sequence[Rule]) -> str:
     """Rules as a YAML document: a top-level `rules:` list in the dict shape of rule_to_dict."""
     document = {"rules": [rule_to_dict(rule) for rule in rules]}
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return yaml.dump(
+        document, Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
 
 
 def load_rules(text: str, *, registries: Registries | None = None) -> list[Rule]:
     """Rules from YAML (a `rules:` list, or a bare list), fully validated: shape, names and regexes."""
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=SAFE_LOADER)  # a safe loader, C or pure Python
     except yaml.YAMLError as error:
         raise RuleValidationError([f"not valid YAML: {error}"]) from None
     items = document.get("rules") if isinstance(document, dict) else document

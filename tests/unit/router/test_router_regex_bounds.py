@@ -141,3 +141,17 @@ def test_gated_and_ungated_rule_sets_decide_identically() -> None:
         for _ in range(10):
             mail = random_mail(rng)
             assert route(mail, gated) == route(mail, plain)
+
+
+def test_gated_conditions_read_the_gate_and_short_values_skip_every_search() -> None:
+    rules = [
+        Rule(f"r{index}", [Condition("subject", "regex", rf"case #{index:04d}\b")]) for index in range(40)
+    ]
+    ruleset = compile_rules(rules)
+    assert len(ruleset.gates) == 3  # 16 + 16 + 8 patterns
+    values = ruleset.load(MailFacts(subject="Printer broken"))
+    assert [value[1] for value in values[len(ruleset.slots) :]] == [False, False, False]
+    values = ruleset.load(MailFacts(subject="about case #0020 again"))
+    assert [value[1] for value in values[len(ruleset.slots) :]] == [False, True, False]
+    decision = route(MailFacts(subject="about case #0020 again"), ruleset)
+    assert [entry.rule_name for entry in decision.hits] == ["r20"]
