@@ -17,8 +17,11 @@ COMMANDS: dict[str, str] = {
     "init": "init:init",
     "deliver": "deliver:deliver",
     "parse": "parse:parse",
+    "route": "route:route",
+    "rules": "rules:rules",
     "run": "serve:run",
     "smtp": "serve:smtp",
+    "spool": "spool:spool",
     "worker": "serve:worker",
 }
 

@@ -13,14 +13,19 @@ from schema.pipeline import InstallationSetting
 SECRET_NAME = "secret_key"
 
 
-def installation_secret(settings: Settings, sessions: sessionmaker[Session]) -> str:
-    """The configured secret, or the one stored in mailgate_setting (created on first use)."""
+def installation_secret(settings: Settings, sessions: sessionmaker[Session], *, create: bool = True) -> str:
+    """The configured secret, or the one stored in mailgate_setting (created on first use).
+
+    With create=False a missing secret is replaced by a throw-away one and nothing is written.
+    """
     if settings.secret_key:
         return settings.secret_key
     with sessions() as session:
         row = session.get(InstallationSetting, SECRET_NAME)
         if row is not None:
             return row.value
+        if not create:
+            return secrets.token_urlsafe(32)
         session.add(InstallationSetting(name=SECRET_NAME, value=secrets.token_urlsafe(32)))
         try:
             session.commit()

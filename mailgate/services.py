@@ -28,9 +28,9 @@ class Services:
         self.engine.dispose()
 
 
-def build_processor(services: Services) -> InboundProcessor:
-    """The inbound processor of this process (reads or creates the installation secret)."""
-    secret = installation_secret(services.settings, services.sessions)
+def build_processor(services: Services, *, read_only: bool = False) -> InboundProcessor:
+    """The inbound processor of this process (reads, or unless read_only creates, the installation secret)."""
+    secret = installation_secret(services.settings, services.sessions, create=not read_only)
     return InboundProcessor(services.settings, services.sessions, secret)
 
 

@@ -9,10 +9,18 @@ import click
 from mailgate.cli import settings_from
 from mailgate.errors import MailgateError
 from mailgate.logconfig import configure_logging
-from mailgate.services import build_services
+from mailgate.services import Services, build_processor, build_services
 from schema.spool import InboundSource
 
 EX_TEMPFAIL = 75
+
+
+def _queue_on_broker(services: Services) -> None:
+    """Send the stored mail's id to the workers (a broker failure leaves it to the sweeper)."""
+    from mailgate.workers.actors import declare_actors, redis_broker
+
+    broker = redis_broker(services.settings.broker_url)
+    services.intake.on_stored(declare_actors(broker, lambda: build_processor(services)).enqueue_inbound)
 
 
 @click.command()
@@ -30,6 +38,8 @@ def deliver(ctx: click.Context, sender: str | None, recipients: tuple[str, ...])
             ctx.exit(EX_TEMPFAIL)
         services = build_services(settings)
         try:
+            if settings.broker_url:
+                _queue_on_broker(services)
             accepted = services.intake.accept(raw, InboundSource.PIPE, sender, recipients)
         finally:
             services.close()

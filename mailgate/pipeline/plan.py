@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from router import Decision
+
 Outcome = Literal["new_ticket", "followup", "rejected", "bounce", "loop", "ignored"]
 
 
@@ -29,6 +31,7 @@ class Plan:
     auto_response: str | None = None
     followup_step: str | None = None
     trace: dict[str, Any] = field(default_factory=dict)
+    route_decision: Decision | None = field(default=None, repr=False)
 
     @property
     def stores_article(self) -> bool:

@@ -169,6 +169,7 @@ def plan_mail(session: Session, parsed: ParsedMessage, context: PlanContext) -> 
         plan = _followup_plan(policy, parsed)
     plan.trace, plan.followup_step = trace, result.step
     decision = _route(session, parsed, context, followup=plan.ticket_id is not None)
+    plan.route_decision = decision
     plan.trace["route"] = _route_trace(decision)
     plan.trace["route_decision"] = _decision_summary(decision)
     if decision.ignore:

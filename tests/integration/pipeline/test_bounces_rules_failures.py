@@ -1,0 +1,179 @@
+"""Pipeline scenarios: bounces of our own mail, 1,000 rules, failures and their retry, concurrent threads."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import delete, func, select
+
+from mailgate.pipeline.rulestore import replace_rules
+from mailgate.tickets.clock import now_utc
+from mailgate.tokens import issue_message_id
+from router import Action, Condition, Rule
+from schema import Article, InboundMail, InboundSource, Queue, Ticket, TicketState
+from schema.pipeline import Decision, RoutingRule, UndeliverableAddress
+from tests.integration.pipeline.support import Gateway, mail, new_id
+
+SECRET = "test-secret"
+FQDN = "mg.example.org"
+
+
+def dsn(original_message_id: str, failed: str) -> bytes:
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>\r\n"
+        "To: support@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@mx.customer.example>\r\nAuto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        "--r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.customer.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {failed}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
+        "--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: support@example.org\r\nTo: {failed}\r\nSubject: Re: Printer broken\r\n"
+        f"Message-ID: <{original_message_id}>\r\nAuto-Submitted: auto-replied\r\n"
+        "--r--\r\n"
+    ).encode()
+
+
+def ticket_count(gateway: Gateway) -> int:
+    with gateway.session() as session:
+        return session.scalar(select(func.count()).select_from(Ticket)) or 0
+
+
+def test_bounce_of_our_auto_reply_lands_on_its_ticket(gateway: Gateway) -> None:
+    first = gateway.deliver(mail(sender="gone@customer.example"))
+    ticket_id = first.ticket_id
+    assert ticket_id is not None
+    with gateway.session() as session:
+        state_before = session.get_one(Ticket, ticket_id).ticket_state_id
+    ours = issue_message_id(SECRET, FQDN, ticket_id)
+    before = ticket_count(gateway)
+    done = gateway.deliver(dsn(ours.strip("<>"), "gone@customer.example"))
+    assert (done.outcome, done.ticket_id) == ("bounce", ticket_id), done
+    assert ticket_count(gateway) == before
+    with gateway.session() as session:
+        article = session.get_one(Article, done.article_id)
+        assert article.is_visible_for_customer == 0 and article.article_sender_type_id == 2
+        assert session.get_one(Ticket, ticket_id).ticket_state_id == state_before
+        bad = session.scalars(
+            select(UndeliverableAddress).where(UndeliverableAddress.address == "gone@customer.example")
+        ).one()
+        assert (bad.status, bad.permanent, bad.ticket_id) == ("5.1.1", 1, ticket_id)
+
+
+def test_bounce_of_our_mail_for_a_vanished_ticket_opens_nothing(gateway: Gateway) -> None:
+    before = ticket_count(gateway)
+    done = gateway.deliver(dsn(issue_message_id(SECRET, FQDN, 987654).strip("<>"), "x@customer.example"))
+    assert (done.state, done.outcome) == ("ignored", "ignored")
+    assert ticket_count(gateway) == before
+
+
+def noise_rule(number: int) -> Rule:
+    field, operator = [("subject", "contains"), ("from", "ends_with"), ("header:X-Mailer", "regex")][
+        number % 3
+    ]
+    value = {
+        "contains": f"project-{number}",
+        "ends_with": f"@partner{number}.example",
+        "regex": rf"^tool-{number}\b",
+    }
+    return Rule(
+        name=f"noise {number}",
+        position=number,
+        conditions=[Condition(field, operator, value[operator])],
+        actions=[Action("set_queue", "Junk")],
+    )
+
+
+def test_a_thousand_rules_route_and_are_all_traced(gateway: Gateway) -> None:
+    last = Rule(
+        name="vip customers",
+        position=5000,
+        conditions=[
+            Condition("sender_domain", "equals", "vip.example"),
+            Condition("subject", "contains", "order"),
+        ],
+        actions=[Action("set_queue", "Misc"), Action("set_priority", "5 very high")],
+    )
+    with gateway.services.sessions.begin() as session:
+        replace_rules(session, [*(noise_rule(n) for n in range(999)), last])
+    try:
+        done = gateway.deliver(mail(subject="New order 77", sender="boss@vip.example"))
+        with gateway.session() as session:
+            ticket = session.get_one(Ticket, done.ticket_id)
+            assert session.get_one(Queue, ticket.queue_id).name == "Misc"
+            assert ticket.ticket_priority_id == 5
+            trace = json.loads(
+                session.scalars(select(Decision.trace).where(Decision.inbound_id == done.spool_id)).one()
+            )
+        outcomes = [entry["outcome"] for entry in trace["route"]]
+        assert len(outcomes) == 1000
+        assert outcomes.count("hit") == 1 and outcomes[-1] == "hit"
+    finally:
+        with gateway.services.sessions.begin() as session:
+            session.execute(delete(RoutingRule))
+
+
+def test_a_failure_is_kept_with_its_reason_and_retried(gateway: Gateway) -> None:
+    with gateway.services.sessions.begin() as session:
+        session.add(
+            RoutingRule(
+                name="broken",
+                position=1,
+                conditions='[{"field": "subject", "operator": "sounds_like", "value": "x"}]',
+                actions="[]",
+                create_time=now_utc(),
+                change_time=now_utc(),
+            )
+        )
+    try:
+        failed = gateway.deliver(mail())
+        assert failed.state == "failed"
+        with gateway.session() as session:
+            row = session.get_one(InboundMail, failed.spool_id)
+            assert row.attempts == 1 and "sounds_like" in (row.last_error or "")
+            assert row.next_attempt_at is not None and row.raw
+    finally:
+        with gateway.services.sessions.begin() as session:
+            session.execute(delete(RoutingRule))
+    retried = gateway.processor.process(failed.spool_id)
+    assert retried.state == "done" and retried.outcome == "new_ticket"
+    with gateway.session() as session:
+        row = session.get_one(InboundMail, failed.spool_id)
+        assert (row.attempts, row.last_error) == (2, None)
+
+
+def test_two_workers_on_one_thread_both_land(gateway: Gateway) -> None:
+    for _ in range(5):
+        first_id = new_id()
+        intake = gateway.services.intake
+        a = intake.accept(mail(message_id=first_id), InboundSource.SMTP).spool_id
+        b = intake.accept(
+            mail(subject="Re: Printer broken", in_reply_to=first_id), InboundSource.SMTP
+        ).spool_id
+        with ThreadPoolExecutor(2) as pool:
+            futures = {spool_id: pool.submit(gateway.processor.process, spool_id) for spool_id in (a, b)}
+            results = {spool_id: future.result(60) for spool_id, future in futures.items()}
+        assert {results[a].state, results[b].state} == {"done"}, results
+        with gateway.session() as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(Article)
+                .where(Article.ticket_id.in_([results[a].ticket_id, results[b].ticket_id]))
+            )
+        assert count == 2
+
+
+def test_follow_up_state_of_a_pending_ticket(gateway: Gateway) -> None:
+    done = gateway.deliver(mail(message_id=(first := new_id())))
+    with gateway.services.sessions.begin() as session:
+        pending = session.scalar(select(TicketState.id).where(TicketState.name == "pending auto close+"))
+        session.get_one(Ticket, done.ticket_id).ticket_state_id = pending
+    gateway.deliver(mail(in_reply_to=first))
+    with gateway.session() as session:
+        ticket = session.get_one(Ticket, done.ticket_id)
+        assert session.get_one(TicketState, ticket.ticket_state_id).name == "open"
