@@ -147,16 +147,10 @@ def _conditions_from(items: object, problems: _Problems) -> list[Condition]:
         return []
     conditions = []
     for number, item in enumerate(items, start=1):
-        label = f"condition {number}"
         if not isinstance(item, Mapping):
-            problems.add(f"{label} must be a mapping, got {item!r}")
+            problems.add(f"condition {number} must be a mapping, got {item!r}")
             continue
-        problems.unknown_keys(item, CONDITION_KEYS, label)
-        for key in ("field", "operator"):
-            if not isinstance(item.get(key), str) or not item[key]:
-                problems.add(f"{label}: {key} is required and must be a text")
-        problems.expect(item, "value", str, f"{label}: value")
-        problems.expect(item, "case_sensitive", bool, f"{label}: case_sensitive")
+        _check_condition_dict(item, f"condition {number}", problems)
         conditions.append(
             Condition(
                 field=str(item.get("field", "")),
@@ -166,6 +160,16 @@ def _conditions_from(items: object, problems: _Problems) -> list[Condition]:
             )
         )
     return conditions
+
+
+def _check_condition_dict(item: Mapping[str, Any], label: str, problems: _Problems) -> None:
+    """Problems with one condition's keys and value types."""
+    problems.unknown_keys(item, CONDITION_KEYS, label)
+    for key in ("field", "operator"):
+        if not isinstance(item.get(key), str) or not item[key]:
+            problems.add(f"{label}: {key} is required and must be a text")
+    problems.expect(item, "value", str, f"{label}: value")
+    problems.expect(item, "case_sensitive", bool, f"{label}: case_sensitive")
 
 
 def _actions_from(items: object, problems: _Problems) -> list[Action]:

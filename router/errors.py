@@ -26,4 +26,3 @@ class RuleValidationError(RouterError, ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(self.problems))
-

@@ -28,18 +28,9 @@ def dump_rules(rules: Sequence[Rule]) -> str:
 
 def load_rules(text: str, *, registries: Registries | None = None) -> list[Rule]:
     """Rules from YAML (a `rules:` list, or a bare list), fully validated: shape, names and regexes."""
-    try:
-        document = yaml.load(text, Loader=SAFE_LOADER)  # a safe loader, C or pure Python
-    except yaml.YAMLError as error:
-        raise RuleValidationError([f"not valid YAML: {error}"]) from None
-    items = document.get("rules") if isinstance(document, dict) else document
-    if document is None:
-        items = []
-    if not isinstance(items, list):
-        raise RuleValidationError(["expected a list of rules, or a mapping with a 'rules' list"])
     rules: list[Rule] = []
     problems: list[str] = []
-    for number, item in enumerate(items, start=1):
+    for number, item in enumerate(_rule_items(text), start=1):
         try:
             rules.append(rule_from_dict(item, where=f"rule #{number}"))
         except RuleValidationError as error:
@@ -51,3 +42,17 @@ def load_rules(text: str, *, registries: Registries | None = None) -> list[Rule]
     if problems:
         raise RuleValidationError(problems)
     return rules
+
+
+def _rule_items(text: str) -> list[object]:
+    """The list of rule mappings in a YAML document (not yet checked)."""
+    try:
+        document = yaml.load(text, Loader=SAFE_LOADER)  # a safe loader, C or pure Python
+    except yaml.YAMLError as error:
+        raise RuleValidationError([f"not valid YAML: {error}"]) from None
+    items = document.get("rules") if isinstance(document, dict) else document
+    if document is None:
+        return []
+    if not isinstance(items, list):
+        raise RuleValidationError(["expected a list of rules, or a mapping with a 'rules' list"])
+    return items

@@ -11,13 +11,13 @@ captured (see router.captures). f_stop ends filter processing after a hit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import regex
 
 from router.facts import MailFacts
-from router.rules import Action, AppliesTo, Condition, Rule
+from router.rules import Action, Condition, Rule
 
 EMAIL_ADDRESS_PREFIX: Final = "EMAILADDRESS:"
 FOLLOWUP_PREFIX: Final = "x-otrs-followup-"
@@ -182,30 +182,37 @@ def rules_from_postmaster_filter(
 
 def _filter_rules(name: str, rows: list[PostmasterFilterRow], position: int) -> list[Rule]:
     """The rule (or new/follow-up pair of rules) for one named filter."""
-    conditions = tuple(match_row_to_condition(row) for row in rows if row.f_type.lower() == "match")
     sets = [(row.f_key, row.f_value or "") for row in rows if row.f_type.lower() == "set"]
     stop = any(bool(row.f_stop) for row in rows)
-    unsupported = unsupported_set_keys(rows)
-    note = f"Znuny Set keys without a mailgate action: {', '.join(unsupported)}" if unsupported else ""
     new_actions = tuple(headers_to_actions(sets, followup=False))
     followup_actions = tuple(headers_to_actions(sets, followup=True))
-
-    def make(rule_name: str, actions: tuple[Action, ...], applies_to: AppliesTo, offset: int) -> Rule:
-        return Rule(
-            name=rule_name,
-            conditions=conditions,
-            actions=actions,
-            position=position + offset,
-            stop_after_match=stop,
-            applies_to=applies_to,
-            match="all" if conditions else "any",  # Znuny: a filter without Match rows never hits
-            description=note,
-        )
-
+    template = _filter_template(name, rows, position, stop)
     if new_actions == followup_actions:
-        return [make(name, new_actions, "both", 0)]
+        return [replace(template, actions=new_actions)]
     if not stop and not followup_actions:  # without a stop, the follow-up twin would change nothing
-        return [make(name, new_actions, "new", 0)]
+        return [replace(template, actions=new_actions, applies_to="new")]
     if not stop and not new_actions:
-        return [make(name, followup_actions, "followup", 0)]
-    return [make(name, new_actions, "new", 0), make(f"{name} (follow-up)", followup_actions, "followup", 1)]
+        return [replace(template, actions=followup_actions, applies_to="followup")]
+    twin_name, twin_position = f"{name} (follow-up)", position + 1
+    return [
+        replace(template, actions=new_actions, applies_to="new"),
+        replace(
+            template, name=twin_name, position=twin_position, actions=followup_actions, applies_to="followup"
+        ),
+    ]
+
+
+def _filter_template(name: str, rows: list[PostmasterFilterRow], position: int, stop: bool) -> Rule:
+    """The filter's rule without actions: its conditions, stop flag and a note on unsupported keys."""
+    conditions = tuple(match_row_to_condition(row) for row in rows if row.f_type.lower() == "match")
+    unsupported = unsupported_set_keys(rows)
+    return Rule(
+        name=name,
+        conditions=conditions,
+        position=position,
+        stop_after_match=stop,
+        match="all" if conditions else "any",  # Znuny: a filter without Match rows never hits
+        description=f"Znuny Set keys without a mailgate action: {', '.join(unsupported)}"
+        if unsupported
+        else "",
+    )
