@@ -54,6 +54,10 @@ class Decision:
         """The trace entries of rules that hit."""
         return tuple(entry for entry in self.trace if entry.outcome == HIT)
 
+    def trace_dicts(self) -> list[dict[str, object]]:
+        """The trace as plain dicts (rule_id, rule_name, position, outcome, reason), e.g. for JSON."""
+        return [dict(entry._asdict()) for entry in self.trace]
+
     @property
     def misses(self) -> tuple[TraceEntry, ...]:
         """The trace entries of rules that were evaluated and missed."""

@@ -225,3 +225,10 @@ def test_an_action_left_empty_by_its_placeholder_is_left_out_and_traced() -> Non
     assert decision.owner is None and decision.state == "open"
     assert decision.trace[0].outcome == HIT
     assert "action 1 left out after filling placeholders: set_owner needs" in decision.trace[0].reason
+
+
+def test_trace_dicts_are_plain_values() -> None:
+    decision = route(MAIL, [Rule("r", [SUBJECT_PRINTER], id=5, position=3)])
+    assert decision.trace_dicts() == [
+        {"rule_id": 5, "rule_name": "r", "position": 3, "outcome": "hit", "reason": "all conditions matched"}
+    ]
