@@ -133,7 +133,7 @@ def _ticket_header_action(suffix: str, value: str, followup: bool) -> Action | N
     if action is None:
         return None
     if lowered in ID_HEADERS:
-        return Action(action, int(value)) if value.isdigit() else None
+        return Action(action, int(value)) if value.isascii() and value.isdigit() else None
     return Action(action, value)
 
 
