@@ -27,6 +27,14 @@ class FieldType:
         return f"{self.name}:{argument.lower()}" if self.takes_argument else self.name
 
 
+def header_values(facts: MailFacts, name: str) -> Values:
+    """A header's values; X-OTRS-* headers count only from a trusted source (as in Znuny)."""
+    key = name.lower()
+    if key.startswith("x-otrs-") and not facts.trusted_source:
+        return ()
+    return facts.header_index.get(key, ())
+
+
 class HeaderField(FieldType):
     """Every decoded value of the named header (`header:X-Spam-Flag`)."""
 
@@ -35,7 +43,7 @@ class HeaderField(FieldType):
 
     def extract(self, facts: MailFacts, argument: str) -> Values:
         """The header's values, matched by name case-insensitively."""
-        return facts.header_index.get(argument.lower(), ())
+        return header_values(facts, argument)
 
 
 class HeaderAddressesField(FieldType):
@@ -46,7 +54,7 @@ class HeaderAddressesField(FieldType):
 
     def extract(self, facts: MailFacts, argument: str) -> Values:
         """Addresses parsed from every value of the header."""
-        lines = facts.header_index.get(argument.lower(), ())
+        lines = header_values(facts, argument)
         return tuple(address for _, address in getaddresses(lines) if "@" in address)
 
 

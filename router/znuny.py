@@ -5,7 +5,8 @@ each Match value is a Perl regex searched case-insensitively in the decoded head
 `EMAILADDRESS:<regex>` instead tests `^<regex>$` against each address in the header, and f_not
 negates the row. A hit filter's Set rows write X-OTRS-* headers: the plain ones act on new tickets,
 the X-OTRS-FollowUp-* ones on follow-ups; `[***]` in a Set value stands for what the match rows
-captured (see router.captures). f_stop ends filter processing after a hit.
+captured (see router.captures). f_stop ends filter processing after a hit. As in Znuny, a
+mail's own X-OTRS-* headers count (for actions and for conditions) only from a trusted source.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import regex
 
-from router import Decision, MailFacts, compile_rules, route
+from router import Action, Condition, Decision, MailFacts, Rule, compile_rules, route
 from router.decision import HIT, MISS, SKIPPED
 from router.znuny import PostmasterFilterRow, perl_regex_to_python, rules_from_postmaster_filter
 
@@ -236,3 +236,12 @@ def test_rules_override_trusted_headers() -> None:
 
 def test_mail_without_x_otrs_headers_gets_no_header_trace_entry() -> None:
     assert route(MailFacts(trusted_source=True), []).trace == ()
+
+
+def test_rules_see_x_otrs_headers_only_from_a_trusted_source() -> None:
+    rule = Rule(
+        "spoof", [Condition("header:X-OTRS-Queue", "equals", "vip")], [Action("set_priority", "5 very high")]
+    )
+    headers = [("X-OTRS-Queue", "VIP")]
+    assert route(MailFacts(headers=headers), [rule]).priority is None
+    assert route(MailFacts(headers=headers, trusted_source=True), [rule]).priority == "5 very high"
