@@ -33,7 +33,7 @@ class InitMode(StrEnum):
     """What `mailgate init` found and therefore does."""
 
     FRESH = "fresh"  # empty database: Znuny tables, mailgate_ tables, seed rows, admin password
-    MANAGED = "managed"  # created earlier by mailgate init: upgrade both branches, add missing seed rows
+    MANAGED = "managed"  # created earlier by mailgate init: upgrade both branches, nothing else
     ATTACH = "attach"  # a Znuny database: only the mailgate_ tables, nothing else touched
 
 
@@ -87,6 +87,7 @@ def detect_mode(connection: Connection, config: Config) -> InitMode:
     if revisions:
         return InitMode.MANAGED if _owns_znuny_tables(config, revisions) else InitMode.ATTACH
     if ZNUNY_MARKER_TABLE in tables:
+        _require_znuny_tables(tables)
         return InitMode.ATTACH
     present = tables.intersection(znuny_table_names())
     if present:
@@ -95,6 +96,15 @@ def detect_mode(connection: Connection, config: Config) -> InitMode:
             f"'{ZNUNY_MARKER_TABLE}' table and no {VERSION_TABLE}; refusing to guess"
         )
     return InitMode.FRESH
+
+
+def _require_znuny_tables(tables: set[str]) -> None:
+    missing = set(znuny_table_names()) - tables
+    if missing:
+        raise DatabaseStateError(
+            "this looks like a Znuny/OTRS database but lacks tables mailgate needs: "
+            f"{', '.join(sorted(missing))} (attach mode requires Znuny 6.5 or 7)"
+        )
 
 
 def upgrade(config: Config, mode: InitMode) -> None:
@@ -161,9 +171,10 @@ def _init_on(connection: Connection) -> InitResult:
     result = InitResult(mode, current_revisions(connection), ())
     upgrade(config, mode)
     result.revisions_after = current_revisions(connection)
-    if mode is not InitMode.ATTACH:
+    if mode is InitMode.FRESH:
+        # only a database mailgate has just created gets Znuny's rows: later runs never re-insert
+        # rows an admin deleted on purpose
         result.seeded = seed(connection)
-        if result.seeded.get("users"):
-            result.admin_password = set_admin_password(connection)
+        result.admin_password = set_admin_password(connection)
     log.info("mailgate init: mode=%s revisions=%s seeded=%s", mode, result.revisions_after, result.seeded)
     return result

@@ -2,12 +2,15 @@
 
 Fixtures (all parametrized over the backends chosen with --backend, default both):
   backend       module scope  "sqlite" or "postgresql"
-  db_url        function      URL of a fresh, EMPTY database (dropped afterwards)
+  db_url        function      URL of a fresh, EMPTY database
   migrated_url  module        URL of a fresh database on which init_database() ran (shared by the module)
   engine        module        Engine (mailgate.database.create_engine_for) on migrated_url
   session       function      Session on `engine` inside a transaction that is rolled back afterwards
-  pg_url_factory module       callable making more empty PostgreSQL databases, dropped at module end
+  pg_url_factory module       callable making more empty PostgreSQL databases
                               (skips, or fails under CI=true, without PostgreSQL)
+
+SQLite files live under pytest's tmp_path; PostgreSQL databases (mg_test_<random>) are dropped in a
+background thread once their fixture ends, and all are gone before the test session ends.
 
 PostgreSQL is the local server (127.0.0.1:5432, user postgres, trust auth). If it is unreachable the
 postgresql parameters are skipped, except under CI=true, where they fail loudly.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -115,32 +119,62 @@ def backend(request: pytest.FixtureRequest, postgres_available: bool) -> str:
     return name
 
 
-def _fresh_url(backend: str, folder: Path) -> str:
+class PgDatabases:
+    """Creates mg_test_* databases and drops released ones in a background thread (DROP waits for a
+    checkpoint, which is slow on a busy machine; the tests need not wait for it)."""
+
+    def __init__(self) -> None:
+        self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-drop")
+        self._pending: list[Future[None]] = []
+
+    def create(self) -> str:
+        return create_pg_database()
+
+    def release(self, url: str) -> None:
+        self._pending.append(self._dropper.submit(drop_pg_database, url))
+
+    def close(self) -> None:
+        self._dropper.shutdown(wait=True)
+        for future in self._pending:
+            future.result()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[PgDatabases]:
+    """Registry of the PostgreSQL test databases of this run; all are dropped before the run ends."""
+    registry = PgDatabases()
+    yield registry
+    registry.close()
+
+
+def _fresh_url(backend: str, folder: Path, databases: PgDatabases) -> str:
     if backend == "sqlite":
         return f"sqlite:///{folder / f'mailgate-{secrets.token_hex(4)}.db'}"
-    return create_pg_database()
+    return databases.create()
 
 
-def _drop(backend: str, url: str) -> None:
+def _release(backend: str, url: str, databases: PgDatabases) -> None:
     if backend == "postgresql":
-        drop_pg_database(url)
+        databases.release(url)
 
 
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+def db_url(backend: str, tmp_path: Path, pg_databases: PgDatabases) -> Iterator[str]:
     """URL of a fresh, empty database on the current backend."""
-    url = _fresh_url(backend, tmp_path)
+    url = _fresh_url(backend, tmp_path, pg_databases)
     yield url
-    _drop(backend, url)
+    _release(backend, url, pg_databases)
 
 
 @pytest.fixture(scope="module")
-def migrated_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def migrated_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases
+) -> Iterator[str]:
     """URL of a fresh database initialised by mailgate init (shared by the tests of one module)."""
-    url = _fresh_url(backend, tmp_path_factory.mktemp("db"))
+    url = _fresh_url(backend, tmp_path_factory.mktemp("db"), pg_databases)
     init_database(url)
     yield url
-    _drop(backend, url)
+    _release(backend, url, pg_databases)
 
 
 @pytest.fixture(scope="module")
@@ -162,15 +196,15 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="module")
-def pg_url_factory(postgres_available: bool) -> Iterator[Callable[[], str]]:
-    """Callable returning URLs of fresh empty PostgreSQL databases, all dropped at the end of the module."""
+def pg_url_factory(postgres_available: bool, pg_databases: PgDatabases) -> Iterator[Callable[[], str]]:
+    """Callable returning URLs of fresh empty PostgreSQL databases, dropped after the module."""
     require_postgres(postgres_available)
     made: list[str] = []
 
     def make() -> str:
-        made.append(create_pg_database())
+        made.append(pg_databases.create())
         return made[-1]
 
     yield make
     for url in made:
-        drop_pg_database(url)
+        pg_databases.release(url)

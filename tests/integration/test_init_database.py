@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -177,3 +177,24 @@ def test_downgrade_to_base_removes_every_table(db_url: str) -> None:
         assert init_database(engine).mode is InitMode.FRESH
     finally:
         engine.dispose()
+
+
+def test_refuses_to_attach_to_an_incomplete_znuny_database(db_url: str) -> None:
+    engine = create_engine_for(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE ticket (id INTEGER PRIMARY KEY)"))
+        with pytest.raises(DatabaseStateError, match="article_data_mime"):
+            init_database(engine)
+        assert set(inspect(engine).get_table_names()) == {"ticket"}
+    finally:
+        engine.dispose()
+
+
+def test_sessions_work_in_utc(engine: Engine, backend: str) -> None:
+    with engine.connect() as conn:
+        if backend == "postgresql":
+            assert conn.execute(text("SELECT current_setting('TimeZone')")).scalar() == "UTC"
+        stamp = conn.execute(select(func.current_timestamp())).scalar()
+    naive = stamp.replace(tzinfo=None) if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp))
+    assert abs((naive - datetime.now(UTC).replace(tzinfo=None)).total_seconds()) < 120
