@@ -46,6 +46,17 @@ class HeaderField(FieldType):
         return header_values(facts, argument)
 
 
+class ZnunyHeaderField(FieldType):
+    """A header as Znuny's filters see it: its values, or one empty value when it is absent."""
+
+    name = "znuny_header"
+    takes_argument = True
+
+    def extract(self, facts: MailFacts, argument: str) -> Values:
+        """The header's values, or ('',) when absent, so that `^$` matches and negations hold."""
+        return header_values(facts, argument) or ("",)
+
+
 class HeaderAddressesField(FieldType):
     """The bare e-mail addresses listed in the named header (`header_addresses:Delivered-To`)."""
 
@@ -166,6 +177,7 @@ class SenderDomainField(FieldType):
 
 FIELD_TYPES: tuple[type[FieldType], ...] = (
     HeaderField,
+    ZnunyHeaderField,
     HeaderAddressesField,
     FromField,
     FromNameField,

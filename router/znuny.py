@@ -1,7 +1,8 @@
 """Znuny compatibility: postmaster_filter rows as Rules, and X-OTRS-* headers from trusted sources.
 
 Znuny's MatchDBSource runs the filters sorted by name. A filter hits when every Match row hits;
-each Match value is a Perl regex searched case-insensitively in the decoded header (or the body),
+each Match value is a Perl regex searched case-insensitively in the decoded header (an absent
+header reads as empty, field `znuny_header`) or the body,
 `EMAILADDRESS:<regex>` instead tests `^<regex>$` against each address in the header, and f_not
 negates the row. A hit filter's Set rows write X-OTRS-* headers: the plain ones act on new tickets,
 the X-OTRS-FollowUp-* ones on follow-ups; `[***]` in a Set value stands for what the match rows
@@ -105,7 +106,7 @@ def match_row_to_condition(row: PostmasterFilterRow) -> Condition:
         address_pattern = perl_regex_to_python(value[len(EMAIL_ADDRESS_PREFIX) :])
         # Named 'email' and first group, as Znuny's [***] and [**\email**] placeholders expect.
         return Condition(f"header_addresses:{row.f_key}", operator, rf"\A(?P<email>{address_pattern})\Z")
-    field = "body" if row.f_key.lower() == "body" else f"header:{row.f_key}"
+    field = "body" if row.f_key.lower() == "body" else f"znuny_header:{row.f_key}"
     return Condition(field, operator, perl_regex_to_python(value))
 
 

@@ -17,6 +17,7 @@ def test_default_registries_hold_every_documented_name() -> None:
     assert default_fields().names() == sorted(
         [
             "header",
+            "znuny_header",
             "header_addresses",
             "from",
             "from_name",

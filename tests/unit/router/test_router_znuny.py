@@ -30,7 +30,7 @@ def test_all_match_rows_must_hit_case_insensitively_and_set_rows_become_actions(
     assert (both.queue, both.priority) == ("Billing", "4 high")
     one = decide(rows, mail(From="billing@acme.example", Subject="Hello"))
     assert one.queue is None
-    assert one.trace[0].reason == "condition 2 failed: header:Subject regex 'invoice'"
+    assert one.trace[0].reason == "condition 2 failed: znuny_header:Subject regex 'invoice'"
 
 
 def test_f_not_negates_a_match_row() -> None:
@@ -245,3 +245,13 @@ def test_rules_see_x_otrs_headers_only_from_a_trusted_source() -> None:
     headers = [("X-OTRS-Queue", "VIP")]
     assert route(MailFacts(headers=headers), [rule]).priority is None
     assert route(MailFacts(headers=headers, trusted_source=True), [rule]).priority == "5 very high"
+
+
+def test_an_absent_header_is_an_empty_value_as_znuny_reads_it() -> None:
+    rows = [
+        ("NoSpamHeader", 0, "Match", "X-Spam-Status", "^$", 0),
+        ("NoSpamHeader", 0, "Set", "X-OTRS-Queue", "Q", 0),
+    ]
+    assert decide(rows, mail()).queue == "Q"
+    assert decide(rows, mail(X_Spam_Status="")).queue == "Q"
+    assert decide(rows, mail(X_Spam_Status="No, score=1")).queue is None
