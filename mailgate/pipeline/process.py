@@ -18,8 +18,7 @@ from mailgate.followup.message_ids import thread_message_ids
 from mailgate.pipeline.apply import apply_plan
 from mailgate.pipeline.plan import Plan
 from mailgate.pipeline.planner import PlanContext, plan_mail
-from mailgate.pipeline.repository import load_queue_directory
-from mailgate.pipeline.rulestore import RuleCache
+from mailgate.pipeline.rulestore import PipelineConfigCache
 from mailgate.pipeline.undeliverable import record_bounce
 from mailgate.settings import Settings
 from mailgate.tickets.clock import now_utc
@@ -76,7 +75,7 @@ class InboundProcessor:
         self._secret = secret
         self._chain = chain or build_chain()
         self._clock = clock
-        self._rules = RuleCache()
+        self._config = PipelineConfigCache()
         self._lookups: Lookups | None = None
 
     def process(self, spool_id: int) -> Processed:
@@ -101,6 +100,7 @@ class InboundProcessor:
     def _claim(self, spool_id: int) -> _Claimed | None:
         """Mark the row processing (one worker wins); None if it is not waiting to be processed."""
         with self._sessions.begin() as session:
+            _relaxed_commit(session)
             claimed = session.execute(
                 update(InboundMail)
                 .where(InboundMail.id == spool_id, InboundMail.state.in_(CLAIMABLE))
@@ -110,31 +110,34 @@ class InboundProcessor:
                     changed_at=self._clock(),
                     next_attempt_at=None,
                 )
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                .returning(InboundMail.raw, InboundMail.envelope_recipients, InboundMail.imap_account_id)
+            ).first()
+            if claimed is None:
                 return None
-            row = session.get_one(InboundMail, spool_id)
-            return _Claimed(row.raw, json.loads(row.envelope_recipients or "[]"), self._trusted(session, row))
+            trusted = self._trusted(session, claimed.imap_account_id)
+            return _Claimed(claimed.raw, json.loads(claimed.envelope_recipients or "[]"), trusted)
 
     @staticmethod
-    def _trusted(session: Session, row: InboundMail) -> bool:
-        if row.imap_account_id is None:
+    def _trusted(session: Session, account_id: int | None) -> bool:
+        """Mail from a trusted Znuny mail account may carry X-OTRS-* headers that are honoured."""
+        if account_id is None:
             return False
-        account = session.get(MailAccount, row.imap_account_id)
+        account = session.get(MailAccount, account_id)
         return bool(account and account.trusted)
 
     def _context(self, session: Session, recipients: list[str], trusted: bool) -> PlanContext:
         if self._lookups is None:
             self._lookups = load_lookups(session)
         now = self._clock()
+        config = self._config.get(session)
         return PlanContext(
             secret=self._secret,
             system_id=self._settings.system_id,
             fqdn=self._settings.fqdn,
             chain=self._chain,
             lookups=self._lookups,
-            queues=load_queue_directory(session),
-            rules=self._rules.get(session),
+            queues=config.queues,
+            rules=config.rules,
             envelope_recipients=recipients,
             trusted=trusted,
             today=now.date(),
@@ -180,13 +183,16 @@ class InboundProcessor:
 
     def _lock_row(self, session: Session, spool_id: int, parsed: ParsedMessage) -> InboundMail:
         """Take the write lock first (SQLite); serialise mails of one thread (PostgreSQL advisory locks)."""
+        _relaxed_commit(session)
         session.execute(
             update(InboundMail).where(InboundMail.id == spool_id).values(changed_at=self._clock())
         )
         if session.get_bind().dialect.name == "postgresql":
             keys = sorted({_thread_key(item) for item in thread_keys(parsed)})
-            for key in keys:
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
+                {"keys": keys},
+            )
         return session.execute(select(InboundMail).where(InboundMail.id == spool_id)).scalar_one()
 
     def _fail(self, spool_id: int, exc: Exception) -> Processed:
@@ -205,6 +211,16 @@ class InboundProcessor:
             if row is None:
                 return Processed(spool_id, "missing", error="no such spool row")
             return Processed(spool_id, row.state, ticket_id=row.ticket_id, article_id=row.article_id)
+
+
+def _relaxed_commit(session: Session) -> None:
+    """On PostgreSQL, do not wait for the WAL flush at commit.
+
+    Safe here: the raw mail is already durable in the spool. A processing commit lost in a crash
+    loses the whole transaction, the row stays 'processing', and the sweeper processes it again.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def thread_keys(parsed: ParsedMessage) -> list[str]:

@@ -1,19 +1,21 @@
-"""Routing rules in the database: mailgate_rule rows and Znuny postmaster_filter rows as router Rules."""
+"""Routing rules in the database (mailgate_rule, Znuny postmaster_filter) and the cached pipeline config."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from mailgate.pipeline.repository import QueueDirectory, load_queue_directory
 from mailgate.tickets.clock import now_utc
 from router import Rule, RuleSet, compile_rules
 from router.dicts import rule_from_dict, rule_to_dict
 from router.znuny import PostmasterFilterRow, rules_from_postmaster_filter
-from schema import PostmasterFilter
+from schema import PostmasterFilter, Queue, SystemAddress
 from schema.pipeline import RoutingRule
 
 ZNUNY_FILTER_OFFSET = 1_000_000  # Znuny's filters run after mailgate's own rules
@@ -73,27 +75,47 @@ def replace_rules(session: Session, rules: Sequence[Rule]) -> None:
 
 
 def _fingerprint(session: Session) -> tuple[object, ...]:
-    """Changes whenever a rule or filter is added, removed or edited."""
-    own = session.execute(
-        select(func.count(), func.max(RoutingRule.change_time), func.sum(RoutingRule.id))
-    ).one()
-    znuny = session.execute(select(func.count(), func.sum(PostmasterFilter.id))).one()
-    return (*own, *znuny)
+    """One query whose answer changes whenever a rule, filter, queue or system address changes."""
+    probes = (
+        func.count(RoutingRule.id),
+        func.max(RoutingRule.change_time),
+        func.sum(RoutingRule.id),
+        func.count(PostmasterFilter.id),
+        func.sum(PostmasterFilter.id),
+        func.max(PostmasterFilter.id),
+        func.count(Queue.id),
+        func.max(Queue.change_time),
+        func.sum(Queue.valid_id),
+        func.count(SystemAddress.id),
+        func.max(SystemAddress.change_time),
+        func.sum(SystemAddress.queue_id),
+    )
+    columns = [select(probe).scalar_subquery() for probe in probes]
+    return tuple(session.execute(select(*columns)).one())
 
 
-class RuleCache:
-    """The compiled RuleSet, recompiled only when the rules in the database change."""
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """The compiled rules and the queue directory, read together."""
+
+    rules: RuleSet
+    queues: QueueDirectory
+
+
+class PipelineConfigCache:
+    """Rules and queues, re-read only when a one-query fingerprint of their tables changes."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[object, ...] | None = None
-        self._ruleset: RuleSet | None = None
+        self._config: PipelineConfig | None = None
 
-    def get(self, session: Session) -> RuleSet:
-        """The current compiled rules."""
+    def get(self, session: Session) -> PipelineConfig:
+        """The current configuration."""
         key = _fingerprint(session)
         with self._lock:
-            if self._ruleset is None or key != self._key:
-                self._ruleset = compile_rules(load_rules(session))
+            if self._config is None or key != self._key:
+                rules = compile_rules(load_rules(session))
+                self._config = PipelineConfig(rules, load_queue_directory(session))
                 self._key = key
-            return self._ruleset
+            return self._config

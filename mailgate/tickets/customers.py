@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from mailgate.errors import MailgateError
 from parsers.model import Address
 from schema import CustomerUser
 
@@ -48,6 +50,20 @@ def find_customer(session: Session, email: str) -> CustomerRef | None:
     return CustomerRef(row.login, row.customer_id) if row else None
 
 
+def _insert_ignoring_conflict(session: Session, values: dict[str, object]) -> CustomerRef | None:
+    """INSERT ... ON CONFLICT (login) DO NOTHING RETURNING; None when another worker got there first."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(CustomerUser)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["login"])
+        .returning(CustomerUser.login, CustomerUser.customer_id)
+    )
+    row = session.execute(statement).first()
+    return CustomerRef(row.login, row.customer_id) if row else None
+
+
 def find_or_record_customer(session: Session, address: Address, now: datetime) -> CustomerRef:
     """The sender's customer_user; a new row (login = customer_id = address) when unknown."""
     email = address.email.strip().lower()[:EMAIL_MAX]
@@ -55,24 +71,19 @@ def find_or_record_customer(session: Session, address: Address, now: datetime) -
     if found is not None:
         return found
     first, last = _split_name(address)
-    row = CustomerUser(
-        login=email[:LOGIN_MAX],
-        email=email,
-        customer_id=email,
-        first_name=first or email,
-        last_name=last,
-        valid_id=1,
-        create_time=now,
-        create_by=SYSTEM_USER,
-        change_time=now,
-        change_by=SYSTEM_USER,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another worker recorded the same customer just now
-        again = find_customer(session, email)
-        if again is not None:
-            return again
-        raise
-    return CustomerRef(row.login, row.customer_id)
+    values: dict[str, object] = {
+        "login": email[:LOGIN_MAX],
+        "email": email,
+        "customer_id": email,
+        "first_name": first or email,
+        "last_name": last,
+        "valid_id": 1,
+        "create_time": now,
+        "create_by": SYSTEM_USER,
+        "change_time": now,
+        "change_by": SYSTEM_USER,
+    }
+    recorded = _insert_ignoring_conflict(session, values) or find_customer(session, email)
+    if recorded is None:
+        raise MailgateError(f"customer {email!r} could neither be found nor recorded")
+    return recorded
