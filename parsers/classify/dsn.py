@@ -8,10 +8,14 @@ from dataclasses import replace
 from parsers.classify import status as codes
 from parsers.model import BounceRecipient
 
-_ADDRESS = re.compile(r"[^\s<>\"';:,()\[\]]+@[^\s<>\"';:,()\[\]]+\.[^\s<>\"';:,()\[\]]+")
+_ADDRESS = re.compile(
+    r"(?<![^\s<>\"';:,()\[\]])[^\s<>\"';:,()\[\]]+@[^\s<>\"';:,()\[\]]+\.[^\s<>\"';:,()\[\]]+"
+)
 _FIELD = re.compile(r"^([A-Za-z][\w-]*)\s*:\s?(.*)$")
 FIELDS_IN_TEXT = re.compile(r"^(final|original)-recipient\s*:", re.I | re.M)
 PREFER_DIAGNOSTIC = True
+MAX_RECIPIENTS = 200
+MAX_FIELD = 1000  # bounds the work a hostile report can cause
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded", "deliverable"})
 # A delay is reported as a temporary (4.x.x, not permanent) failure, as sisimai does: see is_failure().
 REPORT_ONLY_ACTIONS = SUCCESS_ACTIONS
@@ -39,6 +43,7 @@ def field_blocks(text: str) -> list[dict[str, str]]:
 
 def address_of(value: str) -> str:
     """The address in a recipient field ('rfc822; a@b', '<a@b>', '"odd local"@b'), lower-cased."""
+    value = value[:MAX_FIELD]
     value = value.split(";", 1)[1] if ";" in value else value
     bare = value.strip().strip("<>").strip()
     if re.fullmatch(r'"[^"]+"@[^\s<>@]+|[^\s<>@"]+@[^\s<>@"]+', bare):
@@ -55,6 +60,8 @@ def recipients(status_texts: list[str]) -> list[BounceRecipient]:
             recipient = _recipient(block)
             if recipient is not None:
                 found.append(recipient)
+            if len(found) >= MAX_RECIPIENTS:
+                return found
     return found
 
 

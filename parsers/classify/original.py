@@ -8,9 +8,9 @@ from email.utils import getaddresses
 
 from parsers.classify.parts import ReportParts
 
-_MESSAGE_ID = re.compile(r"^\s*message-id\s*:\s*<?([^\s<>]+@[^\s<>]+?)>?\s*$", re.I | re.M)
-_RECEIVER = re.compile(r"^\s*to\s*:\s*(.+)$", re.I | re.M)
-_SENDER = re.compile(r"^\s*(?:from|return-path|sender)\s*:\s*(.+)$", re.I | re.M)
+_MESSAGE_ID = re.compile(r"^[ \t]*message-id\s*:\s*<?([^\s<>]+@[^\s<>]+?)>?\s*$", re.I | re.M)
+_RECEIVER = re.compile(r"^[ \t]*to\s*:\s*(.+)$", re.I | re.M)
+_SENDER = re.compile(r"^[ \t]*(?:from|return-path|sender)\s*:\s*(.+)$", re.I | re.M)
 
 
 def message_id(parts: ReportParts, text: str) -> str | None:
@@ -58,7 +58,7 @@ def _strip(value: str) -> str:
 
 def _after_own_text(text: str, parts: ReportParts) -> str:
     """Quoted headers inside a plain-text bounce (after its report section)."""
-    match = re.search(r"^\s*(?:from|subject|date|to|received)\s*:", text, re.I | re.M)
+    match = re.search(r"^[ \t]*(?:from|subject|date|to|received)\s*:", text, re.I | re.M)
     return text[match.start() :] if match else ""
 
 

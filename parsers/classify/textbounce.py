@@ -11,14 +11,14 @@ from parsers.model import BounceRecipient
 
 ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})(?![\w-])")
 ORIGINAL_MARKER = re.compile(
-    r"^\s*(?:[-=_*#]{2,}.*\b(?:original|copy|returned|rfc ?822|undelivered message|headers?|"
+    r"^[ \t]*(?:[-=_*#]{2,}.*\b(?:original|copy|returned|rfc ?822|undelivered message|headers?|"
     r"message follows|message text|your message)\b.*"
     r"|(?:original message|returned message|unsent message|the original message|headers of the original|"
     r"your message reads|message headers follow|"
     r"the header of the original|below this line|a copy of (the|your) message)\b.{0,40}[:-]?"
     r"|.{0,40}\b(?:a copy of (?:the|your) (?:original )?message|message headers? follows?)\b.{0,30}"
     r"|Content-Type:\s*message/rfc822.*|Content-Type:\s*text/rfc822-headers.*)$",
-    re.I | re.M,
+    re.I,
 )
 TEMPORARY = re.compile(
     r"temporar|will (retry|try again|continue)|still being retried|delayed|delay|warning:|"
@@ -29,6 +29,12 @@ ROLE_LOCAL = re.compile(r"^(postmaster|mailer-daemon|abuse|hostmaster|webmaster|
 SENDER_HEADERS = ("from", "sender", "return-path")
 RECEIVER_HEADERS = ("to", "cc", "reply-to", "delivered-to")
 MAX_WINDOW_LINES = 12
+MAX_RECIPIENTS = 200
+MAX_SECTION = 300_000
+MAX_LINES = 20_000
+SENT_BY = re.compile(r"\b(sent|written|submitted) by:?\s*$", re.I)
+HEADER_LINE = re.compile(r"[ \t]*(message-id|in-reply-to|references|x-[\w-]+)[ \t]*:", re.I)
+MAX_MARKER_LINE = 200
 LINK = re.compile(r"(?:https?|mailto):\S+", re.I)
 SENDER_LINE = re.compile(
     r"^\s*(from|sender|reply-to|return-path|mail from|envelope-from|x-postfix-sender|x-sender)\s*:", re.I
@@ -38,8 +44,13 @@ ALIAS_LINE = re.compile(r"(generated|expanded|forwarded|redirected|aliased) (fro
 
 def report_section(text: str) -> str:
     """The report text up to the point where the returned original begins."""
-    match = ORIGINAL_MARKER.search(text)
-    return text[: match.start()] if match else text
+    text = text[:MAX_SECTION]
+    offset = 0
+    for line in text.split("\n", MAX_LINES)[:MAX_LINES]:
+        if len(line) <= MAX_MARKER_LINE and ORIGINAL_MARKER.match(line):
+            return text[:offset]
+        offset += len(line) + 1
+    return text
 
 
 def own_addresses(view: HeaderView, names: tuple[str, ...]) -> set[str]:
@@ -56,10 +67,13 @@ def candidate_addresses(section: str, exclude: set[str]) -> list[str]:
     """Addresses named in the report text, in order, without the mail's own, aliases or senders."""
     seen: list[str] = []
     previous = ""
-    for line in section.splitlines():
+    for line in section.split("\n", MAX_LINES)[:MAX_LINES]:
+        if "@" not in line:
+            previous = line if line.strip() else previous
+            continue
         line = LINK.sub(" ", line)
         skip = _not_a_recipient(line, previous)
-        previous = line if line.strip() else previous
+        previous = line
         if skip:
             continue
         for match in ADDRESS.finditer(line):
@@ -67,6 +81,8 @@ def candidate_addresses(section: str, exclude: set[str]) -> list[str]:
             if addr in exclude or addr in seen or _looks_like_message_id(line, match.start()):
                 continue
             seen.append(addr)
+        if len(seen) >= MAX_RECIPIENTS:
+            break
     return [addr for addr in seen if not _role_only(addr, seen)]
 
 
@@ -74,14 +90,12 @@ def _not_a_recipient(line: str, previous: str) -> bool:
     """Lines that name a sender or an alias a recipient was expanded from."""
     if SENDER_LINE.match(line) or ALIAS_LINE.search(line):
         return True
-    return bool(re.search(r"\b(sent|written|submitted) by:?\s*$", previous, re.I)) and not re.search(
-        r"[:;]\s*\S", line
-    )
+    return bool(SENT_BY.search(previous[-60:])) and not re.search(r"[:;]\s*\S", line)
 
 
 def _looks_like_message_id(line: str, start: int) -> bool:
     """Whether the address is in fact a Message-ID on a header line."""
-    return bool(re.match(r"\s*(message-id|in-reply-to|references|x-[\w-]+)\s*:", line, re.I))
+    return bool(HEADER_LINE.match(line))
 
 
 def _role_only(addr: str, seen: list[str]) -> bool:
@@ -91,12 +105,13 @@ def _role_only(addr: str, seen: list[str]) -> bool:
 
 def windows(section: str, recipients: list[str]) -> dict[str, str]:
     """For each recipient, the lines that mention it and the lines that follow, up to the next recipient."""
-    lines = section.splitlines()
+    lines = section.split("\n", MAX_LINES)[:MAX_LINES]
     found: dict[str, list[str]] = {addr: [] for addr in recipients}
     owner: str | None = None
     taken = 0
     for line in lines:
-        named = [addr for addr in recipients if addr in line.lower()]
+        lowered = line.lower() if "@" in line else ""
+        named = [addr for addr in recipients if addr in lowered] if lowered else []
         if named:
             owner, taken = (named[0] if len(named) == 1 else None), 0
             for addr in named:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import time
 from email.header import decode_header, make_header
 
 import pytest
@@ -220,3 +221,22 @@ Subject: Notice
 Your message could not be delivered. Please contact your administrator.
 """
     assert run(raw) == ("normal", None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "-" * 200_000 + "\n",
+        "\n" * 300_000 + "x",
+        "Final-Recipient: rfc822; " + "a" * 200_000 + "\n",
+        "".join(f"user{i}@remote.example: 550 5.1.1 unknown\n" for i in range(20_000)),
+        "x@" + "b." * 100_000 + "\n",
+    ],
+    ids=["dashes", "blank-lines", "long-field", "many-recipients", "dotted-domain"],
+)
+def test_hostile_report_text_is_bounded_in_time(body: str) -> None:
+    raw = "From: MAILER-DAEMON@mx.example\nTo: a@b.example\nSubject: failure notice\n\nNot delivered.\n"
+    began = time.perf_counter()
+    _, bounce = run(raw + body)
+    assert time.perf_counter() - began < 1.5
+    assert bounce is None or len(bounce.recipients) <= 200
