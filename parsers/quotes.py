@@ -25,7 +25,8 @@ ATTRIBUTION_START = re.compile(
     re.I,
 )
 SEPARATOR = re.compile(
-    r"^\s*[-=_*]{2,}\s*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|"
+    r"^\s*[-=_*]{2,}\s*(original message|ursprüngliche nachricht|original[- ]?nachricht|message d'origine|"
+    r"ursprüngliche mitteilung|reply separator|"
     r"message original|mensaje original|"
     r"messaggio originale|oorspronkelijk bericht|origineel bericht|mensagem original|originalmeddelande|"
     r"opprinnelig melding|"

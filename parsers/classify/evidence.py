@@ -21,6 +21,7 @@ DAEMON_LOCAL = re.compile(
             r"bounces?",
             r"nobody",
             r"smtp[-_.]?gateway",
+            r"microsoftexchange[0-9a-f]*",
         )
     )
     + ")$",
@@ -28,7 +29,7 @@ DAEMON_LOCAL = re.compile(
 )
 DAEMON_NAME = re.compile(
     r"mail ?delivery|mailer[- ]?daemon|post ?master|mail ?administrator|mail ?system|"
-    r"delivery (status|subsystem)|system administrator|mail ?router",
+    r"delivery (status|subsystem)|system administrator|mail ?router|\bndr\b",
     re.I,
 )
 NULL_SENDER = re.compile(r"^\s*<?\s*(mailer-daemon(@[^>]*)?)?\s*>?\s*$", re.I)

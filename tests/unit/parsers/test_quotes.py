@@ -276,6 +276,13 @@ def test_reply_text(text: str, expected: str) -> None:
     assert reply_text(text) == expected
 
 
+def test_forward_without_own_text_keeps_the_forward() -> None:
+    text = (
+        "----- Original Nachricht ----\nVon: a@example.com\nAn: b@example.com\nBetreff: Rechnung\n\nAnbei.\n"
+    )
+    assert reply_text(text) == text.strip()
+
+
 def test_crlf_and_cr_line_ends() -> None:
     text = "Fine.\r\n\r\nOn Mon, 23 Nov 2026 at 09:00, Support <s@example.com> wrote:\r\n> Old\r\n"
     assert reply_text(text) == "Fine."
