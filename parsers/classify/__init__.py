@@ -116,7 +116,7 @@ def _delivery_status(parts: ReportParts, view: HeaderView, text: str, is_report:
     )
     failed = [r for r in recipients if dsn.is_failure(r)]
     report = BounceReport(
-        recipients=failed or recipients, original_message_id=original.message_id(parts, text)
+        recipients=failed or recipients, original_message_id=original.message_id(parts, parts.text or text)
     )
     return ("bounce" if failed else "delivery-report"), report
 
