@@ -151,7 +151,7 @@ def _text_bounce(parts: ReportParts, view: HeaderView, text: str) -> Result | No
 
 def _text_bounce_evidence(view: HeaderView, body: str, returned: bool = False) -> bool:
     """A mail system's sender that words a failure; a no-reply sender must also return the original."""
-    if autoreply.AUTO_SUBJECT.search(view.get("subject")):
+    if autoreply.AUTO_SUBJECT.search(view.get("subject")) or evidence.written_by_person(view):
         return False
     wording = evidence.bounce_wording(body)
     if evidence.sender_is_daemon(view) or view.has("x-failed-recipients"):

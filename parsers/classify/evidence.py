@@ -69,6 +69,13 @@ BOUNCE_BODY = re.compile(
     re.I,
 )
 MAX_SCANNED = 20_000
+# Mail programs people write with: a "postmaster" who writes about bounces with one of these is a person.
+PERSONAL_MAILER = re.compile(
+    r"thunderbird|icedove|seamonkey|apple mail|iphone mail|ipad mail|microsoft outlook(?! express)|"
+    r"microsoft office outlook|windows live mail|k-9 mail|fairemail|kmail|roundcube|squirrelmail|rainloop|"
+    r"mailspring|airmail|postbox|em client|\b(evolution|claws|mutt|alpine|horde|spark|the bat!?)\b",
+    re.I,
+)
 NO_REPLY = re.compile(r"^(no|do)[-_.]?not[-_.]?reply$|^no[-_.]?reply$", re.I)
 
 
@@ -86,6 +93,11 @@ def sender_is_noreply(view: HeaderView) -> bool:
     """Whether From is a no-reply system address."""
     local = view.address("from").rpartition("@")[0]
     return bool(NO_REPLY.match(local))
+
+
+def written_by_person(view: HeaderView) -> bool:
+    """Whether a personal mail program wrote the mail (User-Agent or X-Mailer)."""
+    return bool(PERSONAL_MAILER.search(view.get("user-agent") + " " + view.get("x-mailer")))
 
 
 def null_sender(view: HeaderView) -> bool:

@@ -150,6 +150,16 @@ def test_person_forwarding_a_bounce_as_attachment_stays_normal() -> None:
     assert run(raw) == ("normal", None)
 
 
+def test_postmaster_writing_about_bounces_with_a_mail_program_stays_normal() -> None:
+    raw = (
+        "From: Postmaster <postmaster@customer.example>\nTo: help@shop.example\nSubject: Your mails bounce\n"
+        "User-Agent: Mozilla/5.0 Thunderbird/128.0\n\n"
+        "Hello, your mails to bob@customer.example could not be delivered: 550 5.1.1 user unknown.\n"
+        "Please fix your address list.\n"
+    )
+    assert run(raw) == ("normal", None)
+
+
 def test_person_sending_a_delivery_status_part_stays_normal() -> None:
     raw = (
         "From: Anna <anna@customer.example>\nTo: help@shop.example\nSubject: Delivery Status\n"
