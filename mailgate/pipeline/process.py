@@ -23,6 +23,7 @@ from mailgate.pipeline.undeliverable import record_bounce
 from mailgate.settings import Settings
 from mailgate.tickets.clock import now_utc
 from mailgate.tickets.lookups import Lookups, load_lookups
+from mailgate.tickets.writer import TicketWriter, table_of
 from parsers import parse
 from parsers.model import ParsedMessage
 from schema import InboundMail, InboundState, MailAccount
@@ -32,6 +33,12 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 RETRY_BASE_SECONDS = 30
+LOCK_ROW_POSTGRESQL = text(
+    "SELECT set_config('synchronous_commit', 'off', true) AS relaxed,"
+    " (SELECT count(pg_advisory_xact_lock(k)) FROM"
+    "  (SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered) AS locks,"
+    " state FROM mailgate_inbound WHERE id = :id FOR UPDATE"
+)
 CLAIMABLE = (InboundState.RECEIVED.value, InboundState.FAILED.value)
 
 
@@ -147,53 +154,68 @@ class InboundProcessor:
         self, session: Session, spool_id: int, parsed: ParsedMessage, claimed: _Claimed
     ) -> Processed:
         """Everything for one mail inside one transaction."""
-        row = self._lock_row(session, spool_id, parsed)
-        if row.state != InboundState.PROCESSING.value:
-            return Processed(spool_id, row.state, ticket_id=row.ticket_id, article_id=row.article_id)
+        state_now = self._lock_row(session, spool_id, parsed)
+        if state_now != InboundState.PROCESSING.value:
+            return self._current(spool_id)
         context = self._context(session, claimed.recipients, claimed.trusted)
         plan = plan_mail(session, parsed, context)
-        now = self._clock()
+        writer = TicketWriter(session, context.lookups, self._clock())
         applied = apply_plan(
-            session,
-            context.lookups,
+            writer,
             parsed,
             claimed.raw,
             plan,
             system_id=self._settings.system_id,
             fingerprint=f"spool:{spool_id}",
-            now=now,
         )
         if parsed.kind == "bounce" and parsed.bounce is not None:
-            record_bounce(session, parsed.bounce, applied.ticket_id, spool_id, now)
+            record_bounce(session, parsed.bounce, applied.ticket_id, spool_id, writer.now)
         state = InboundState.DONE if plan.stores_article else InboundState.IGNORED
-        row.state, row.ticket_id, row.article_id = state.value, applied.ticket_id, applied.article_id
-        row.last_error, row.changed_at = None, now
-        session.add(
-            Decision(
-                inbound_id=spool_id,
+        writer.add(
+            table_of(Decision),
+            {
+                "inbound_id": spool_id,
+                "ticket_id": applied.ticket_id,
+                "article_id": applied.article_id,
+                "outcome": plan.outcome,
+                "followup_step": plan.followup_step,
+                "trace": json.dumps(plan.trace, default=str),
+                "create_time": writer.now,
+            },
+        )
+        writer.flush()
+        session.execute(
+            update(InboundMail)
+            .where(InboundMail.id == spool_id)
+            .values(
+                state=state.value,
                 ticket_id=applied.ticket_id,
                 article_id=applied.article_id,
-                outcome=plan.outcome,
-                followup_step=plan.followup_step,
-                trace=json.dumps(plan.trace, default=str),
-                create_time=now,
+                last_error=None,
+                changed_at=writer.now,
             )
         )
         return Processed(spool_id, state.value, plan.outcome, applied.ticket_id, applied.article_id)
 
-    def _lock_row(self, session: Session, spool_id: int, parsed: ParsedMessage) -> InboundMail:
-        """Take the write lock first (SQLite); serialise mails of one thread (PostgreSQL advisory locks)."""
-        _relaxed_commit(session)
+    def _lock_row(self, session: Session, spool_id: int, parsed: ParsedMessage) -> str | None:
+        """Lock the spool row and return its state; serialise mails of one thread on PostgreSQL.
+
+        PostgreSQL: one statement sets the relaxed commit, takes the thread's advisory locks (sorted, so
+        two workers never deadlock) and locks the row. SQLite: an UPDATE first, which takes the database
+        write lock for the whole transaction.
+        """
+        if session.get_bind().dialect.name == "postgresql":
+            keys = sorted({_thread_key(item) for item in thread_keys(parsed)})
+            row = session.execute(LOCK_ROW_POSTGRESQL, {"keys": keys, "id": spool_id}).first()
+            return row.state if row else None
         session.execute(
             update(InboundMail).where(InboundMail.id == spool_id).values(changed_at=self._clock())
         )
-        if session.get_bind().dialect.name == "postgresql":
-            keys = sorted({_thread_key(item) for item in thread_keys(parsed)})
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
-                {"keys": keys},
-            )
-        return session.execute(select(InboundMail).where(InboundMail.id == spool_id)).scalar_one()
+        return self._state(session, spool_id)
+
+    @staticmethod
+    def _state(session: Session, spool_id: int) -> str | None:
+        return session.scalar(select(InboundMail.state).where(InboundMail.id == spool_id))
 
     def _fail(self, spool_id: int, exc: Exception) -> Processed:
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]

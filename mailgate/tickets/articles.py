@@ -8,10 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
 
 from mailgate.tickets.clock import epoch
+from mailgate.tickets.writer import TicketWriter, audit, table_of
 from parsers.model import Address, Attachment, ParsedMessage
 from schema import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain
 
@@ -49,85 +51,83 @@ def format_addresses(addresses: Iterable[Address]) -> str | None:
     return text or None
 
 
-def _audit(now: datetime, user_id: int) -> dict[str, object]:
-    return {"create_time": now, "create_by": user_id, "change_time": now, "change_by": user_id}
+def _mime_row(article_id: int, parsed: ParsedMessage, now: datetime, user_id: int) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "a_from": format_addresses([parsed.from_]) if parsed.from_ else parsed.header("From"),
+        "a_reply_to": format_addresses(parsed.reply_to),
+        "a_to": format_addresses(parsed.to),
+        "a_cc": format_addresses(parsed.cc),
+        "a_bcc": None,
+        "a_subject": parsed.subject[:SUBJECT_MAX],
+        "a_message_id": angle(parsed.message_id),
+        "a_message_id_md5": message_id_md5(parsed.message_id),
+        "a_in_reply_to": " ".join(angle(item) or "" for item in parsed.in_reply_to) or None,
+        "a_references": " ".join(angle(item) or "" for item in parsed.references) or None,
+        "a_content_type": CONTENT_TYPE_TEXT,
+        "a_body": parsed.body.text,
+        "incoming_time": epoch(now),
+        "content_path": None,
+        **audit(now, user_id),
+    }
 
 
-def _mime_row(article_id: int, parsed: ParsedMessage, now: datetime, user_id: int) -> ArticleDataMime:
-    return ArticleDataMime(
-        article_id=article_id,
-        a_from=format_addresses([parsed.from_]) if parsed.from_ else parsed.header("From"),
-        a_reply_to=format_addresses(parsed.reply_to),
-        a_to=format_addresses(parsed.to),
-        a_cc=format_addresses(parsed.cc),
-        a_bcc=None,
-        a_subject=parsed.subject[:SUBJECT_MAX],
-        a_message_id=angle(parsed.message_id),
-        a_message_id_md5=message_id_md5(parsed.message_id),
-        a_in_reply_to=" ".join(angle(item) or "" for item in parsed.in_reply_to) or None,
-        a_references=" ".join(angle(item) or "" for item in parsed.references) or None,
-        a_content_type=CONTENT_TYPE_TEXT,
-        a_body=parsed.body.text,
-        incoming_time=epoch(now),
-        content_path=None,
-        **_audit(now, user_id),
-    )
+def _attachment_row(article_id: int, item: Attachment, now: datetime, user_id: int) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "filename": item.filename[:250],
+        "content_size": str(item.size),
+        "content_type": item.content_type[:450],
+        "content_id": angle(item.content_id),
+        "content_alternative": None,
+        "disposition": "inline" if item.inline else "attachment",
+        "content": base64.b64encode(item.data).decode("ascii"),
+        **audit(now, user_id),
+    }
 
 
-def _attachment_row(
-    article_id: int, item: Attachment, now: datetime, user_id: int
-) -> ArticleDataMimeAttachment:
-    return ArticleDataMimeAttachment(
-        article_id=article_id,
-        filename=item.filename[:250],
-        content_size=str(item.size),
-        content_type=item.content_type[:450],
-        content_id=angle(item.content_id),
-        content_alternative=None,
-        disposition="inline" if item.inline else "attachment",
-        content=base64.b64encode(item.data).decode("ascii"),
-        **_audit(now, user_id),
-    )
-
-
-def _html_row(article_id: int, html: str, now: datetime, user_id: int) -> ArticleDataMimeAttachment:
+def _html_row(article_id: int, html: str, now: datetime, user_id: int) -> dict[str, Any]:
     data = html.encode("utf-8")
-    return ArticleDataMimeAttachment(
-        article_id=article_id,
-        filename=HTML_BODY_FILENAME,
-        content_size=str(len(data)),
-        content_type='text/html; charset="utf-8"',
-        content_id=None,
-        content_alternative="1",
-        disposition="inline",
-        content=base64.b64encode(data).decode("ascii"),
-        **_audit(now, user_id),
-    )
+    return {
+        "article_id": article_id,
+        "filename": HTML_BODY_FILENAME,
+        "content_size": str(len(data)),
+        "content_type": 'text/html; charset="utf-8"',
+        "content_id": None,
+        "content_alternative": "1",
+        "disposition": "inline",
+        "content": base64.b64encode(data).decode("ascii"),
+        **audit(now, user_id),
+    }
 
 
 def add_email_article(
-    session: Session, ticket_id: int, parsed: ParsedMessage, raw: bytes, spec: ArticleSpec, now: datetime
-) -> Article:
-    """Store one email article with its headers, body, raw source and attachments; returns the article."""
-    article = Article(
-        ticket_id=ticket_id,
-        article_sender_type_id=spec.sender_type_id,
-        communication_channel_id=spec.channel_id,
-        is_visible_for_customer=int(spec.visible_for_customer),
-        search_index_needs_rebuild=1,
-        insert_fingerprint=spec.fingerprint,
-        **_audit(now, spec.user_id),
+    writer: TicketWriter, ticket_id: int, parsed: ParsedMessage, raw: bytes, spec: ArticleSpec
+) -> int:
+    """Insert the article now and queue its headers, body, raw source and attachments; returns its id."""
+    now, user = writer.now, spec.user_id
+    article_id = (
+        writer.session.connection()
+        .execute(
+            insert(Article)
+            .values(
+                ticket_id=ticket_id,
+                article_sender_type_id=spec.sender_type_id,
+                communication_channel_id=spec.channel_id,
+                is_visible_for_customer=int(spec.visible_for_customer),
+                search_index_needs_rebuild=1,
+                insert_fingerprint=spec.fingerprint,
+                **audit(now, user),
+            )
+            .returning(Article.id)
+        )
+        .scalar_one()
     )
-    session.add(article)
-    session.flush()
-    rows: list[object] = [
-        _mime_row(article.id, parsed, now, spec.user_id),
-        ArticleDataMimePlain(
-            article_id=article.id, body=base64.b64encode(raw).decode("ascii"), **_audit(now, spec.user_id)
-        ),
-    ]
+    writer.add(table_of(ArticleDataMime), _mime_row(article_id, parsed, now, user))
+    plain = {"article_id": article_id, "body": base64.b64encode(raw).decode("ascii"), **audit(now, user)}
+    writer.add(table_of(ArticleDataMimePlain), plain)
     if parsed.body.html:
-        rows.append(_html_row(article.id, parsed.body.html, now, spec.user_id))
-    rows.extend(_attachment_row(article.id, item, now, spec.user_id) for item in parsed.attachments)
-    session.add_all(rows)
-    return article
+        writer.add(table_of(ArticleDataMimeAttachment), _html_row(article_id, parsed.body.html, now, user))
+    for item in parsed.attachments:
+        writer.add(table_of(ArticleDataMimeAttachment), _attachment_row(article_id, item, now, user))
+    return article_id

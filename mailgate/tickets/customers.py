@@ -60,7 +60,7 @@ def _insert_ignoring_conflict(session: Session, values: dict[str, object]) -> Cu
         .on_conflict_do_nothing(index_elements=["login"])
         .returning(CustomerUser.login, CustomerUser.customer_id)
     )
-    row = session.execute(statement).first()
+    row = session.connection().execute(statement).first()
     return CustomerRef(row.login, row.customer_id) if row else None
 
 

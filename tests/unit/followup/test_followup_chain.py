@@ -4,17 +4,6 @@ import hashlib
 from typing import ClassVar
 
 import pytest
-from followup_helpers import (
-    SECRET,
-    SYSTEM_ADDRESS,
-    TN_A,
-    TN_B,
-    TN_UNKNOWN,
-    TODAY,
-    make_context,
-    make_message,
-    make_tickets,
-)
 
 from mailgate.errors import ConfigError, MailgateError
 from mailgate.followup import (
@@ -36,6 +25,17 @@ from mailgate.tokens import (
     issue_reply_address,
 )
 from parsers.model import Address, Attachment, BounceReport, ParsedMessage
+from tests.unit.followup.followup_helpers import (
+    SECRET,
+    SYSTEM_ADDRESS,
+    TN_A,
+    TN_B,
+    TN_UNKNOWN,
+    TODAY,
+    make_context,
+    make_message,
+    make_tickets,
+)
 
 CHAIN = build_chain()
 WITH_BODY = build_chain((*DEFAULT_CHAIN, "body_number"))

@@ -1,10 +1,10 @@
 """Message-ID normal form, Znuny's md5 key, and the ids a mail refers to."""
 
 import pytest
-from followup_helpers import make_message
 
 from mailgate.followup import bare_message_id, message_id_md5, thread_message_ids
 from parsers.model import BounceReport
+from tests.unit.followup.followup_helpers import make_message
 
 ABC_MD5 = "a5ddd17199fb031f9d4636e7cc7b0ab6"  # md5sum of the 17 bytes "<abc@example.com>"
 

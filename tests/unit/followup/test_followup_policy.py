@@ -1,7 +1,6 @@
 """The follow-up policy: strangers, closed tickets under each follow_up option, auto-generated mail."""
 
 import pytest
-from followup_helpers import TN_A, TN_B, make_context, make_message, make_tickets
 
 from mailgate.followup import (
     Action,
@@ -17,6 +16,7 @@ from mailgate.followup import (
     match,
 )
 from parsers.model import Address
+from tests.unit.followup.followup_helpers import TN_A, TN_B, make_context, make_message, make_tickets
 
 CHAIN = build_chain()
 BY_SUBJECT = FollowupResult(ticket_id=1, step="subject_number", trusted=False, ticket_number=TN_A)
