@@ -77,7 +77,8 @@ def _scan(value: str) -> list[tuple[str, str]]:
             if pairs and before.strip() == "<":  # "a@b <a@b>": the first one was the display name
                 pairs[-1] = (pairs[-1][1], match.group())
             else:
-                pairs.append((before.replace("<", " ").strip(), match.group()))
+                name = before.replace("<", " ").strip()
+                pairs.append((name.rsplit(":", 1)[-1].strip() if '"' not in name else name, match.group()))
     return pairs
 
 

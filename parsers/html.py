@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-MAX_TEXT_HTML = 1_000_000
+MAX_TEXT_HTML = 2_000_000
+MAX_LAYOUT_HTML = 150_000
+MAX_LAYOUT_TAGS = 6_000
+_BLOCK_TAG = re.compile(
+    r"<(?:br|/?p|/?div|/?tr|/?li|/?h[1-6]|/?blockquote|/?table|hr)\b[^<>]*>", re.IGNORECASE
+)
+_ANY_TAG = re.compile(r"<[^<>]*>")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _LOCAL_SOURCE = re.compile(r"^\s*(?:cid:|data:image/)", re.IGNORECASE)
 _REMOTE_ATTRIBUTES = frozenset({"src", "background", "srcset", "poster"})
 _EXTRA_TAGS = frozenset(
@@ -54,13 +61,25 @@ def sanitize(markup: str, allow_remote: bool = False) -> str:
 
 
 def to_text(markup: str) -> str:
-    """Readable plain text from HTML (inscriptis keeps the layout of tables and lists)."""
+    """Readable plain text from HTML: inscriptis (keeps table and list layout) for usual sizes."""
+    if len(markup) > MAX_LAYOUT_HTML or markup.count("<") > MAX_LAYOUT_TAGS:  # inscriptis is slow
+        return quick_text(markup)
     from inscriptis import get_text
 
     try:
-        return get_text(markup[:MAX_TEXT_HTML]).strip("\n")
+        return get_text(markup).strip("\n")
     except Exception:  # inscriptis on pathological markup: keep the words at least
-        return re.sub(r"<[^>]*>", " ", markup[:MAX_TEXT_HTML])
+        return quick_text(markup)
+
+
+def quick_text(markup: str) -> str:
+    """Plain text from sanitized HTML in linear time: block tags become line breaks, others vanish."""
+    from html import unescape
+
+    text = _BLOCK_TAG.sub("\n", markup[:MAX_TEXT_HTML])
+    text = unescape(_ANY_TAG.sub("", text)).replace("\xa0", " ")
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def pieces_to_html(pieces: list[tuple[str, str]]) -> str:

@@ -13,7 +13,7 @@ class ParseOptions:
     allow_remote_content: bool = False
     max_parts: int = 500
     max_depth: int = 30
-    max_html_chars: int = 2_000_000
+    max_html_chars: int = 1_000_000
     max_headers: int = 1000
     time_budget: float = 1.5
 

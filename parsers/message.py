@@ -10,7 +10,7 @@ from parsers.addresses import parse_addresses
 from parsers.charsets import decode_text
 from parsers.dates import parse_date
 from parsers.headers import decode_header, raw_to_text, word_charsets
-from parsers.html import pieces_to_html, sanitize, to_text
+from parsers.html import pieces_to_html, quick_text, sanitize, to_text
 from parsers.limits import Budget, ParseOptions
 from parsers.model import Address, Body, BounceReport, Kind, ParsedMessage
 from parsers.msgids import message_id, message_ids
@@ -173,15 +173,8 @@ def _body(found: Collected, options: ParseOptions, budget: Budget, defects: list
         if html is not None and not budget.spent():
             text = to_text(html)
         else:
-            text = _crude_text(html or "")
+            text = quick_text(html or "")
     return Body(text=text, html=html)
-
-
-def _crude_text(markup: str) -> str:
-    """Text from HTML without a layout engine (used once the time budget is spent)."""
-    import re
-
-    return re.sub(r"\s*<[^>]*>\s*", " ", markup).strip()
 
 
 def _classify(
@@ -199,10 +192,8 @@ def _classify(
 
 def _reply_text(text: str, defects: list[str]) -> str:
     """The new text of a reply, without quoted history and signature."""
-    try:
-        from parsers.quotes import reply_text  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # provided by the quote-stripping module; until then the whole text
-        return text
+    from parsers.quotes import reply_text
+
     try:
         return str(reply_text(text))
     except Exception as error:  # quote stripping must never cost the mail

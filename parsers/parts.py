@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -14,9 +15,11 @@ from parsers.limits import Budget, ParseOptions
 from parsers.model import Attachment
 from parsers.rawparts import embedded_bytes
 from parsers.tnef import expand_tnef, is_tnef
-from parsers.uuencode import extract_uuencoded
+from parsers.uuencode import decode_uuencoded, extract_uuencoded
 
 BODY_TYPES = ("text/plain", "text/html")
+UUENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "x-uu"})
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
 # alternatives that only restate the body; anything else in an alternative is kept as a file
 RESTATING_ALTERNATIVES = frozenset(
     {"text/plain", "text/html", "text/enriched", "text/richtext", "text/watch-html"}
@@ -53,19 +56,38 @@ def _content_id(part: Message) -> str | None:
 
 
 def _decoded(part: Message) -> bytes:
-    """The part's payload with its transfer encoding undone (compat32 repairs bad base64)."""
+    """The part's payload with its transfer encoding undone, damaged encodings repaired.
+
+    Line ends of text sent as plain 7bit/8bit are transport detail: they are given as LF.
+    """
     payload = part.get_payload()
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
-    if encoding == "base64" and isinstance(payload, str):
-        try:  # straight from the text: no line list, no second copy (compat32 makes several)
-            return binascii.a2b_base64(payload)
-        except (binascii.Error, ValueError):
-            pass  # bad padding or 8-bit junk: compat32's repairing decoder below
+    if not isinstance(payload, str):
+        return b""
+    if encoding == "base64":
+        return decode_base64(payload)
+    if encoding in UUENCODINGS:
+        return decode_uuencoded(payload)
     data = part.get_payload(decode=True)
-    if isinstance(data, bytes):
+    if not isinstance(data, bytes):
+        data = payload.encode("utf-8", "surrogateescape")
+    if encoding == "quoted-printable" or b"\r" not in data:
         return data
-    payload = part.get_payload()
-    return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+    return data.replace(b"\r\n", b"\n")
+
+
+def decode_base64(payload: str) -> bytes:
+    """Base64 straight from the text (no line list, no extra copy); junk and bad padding repaired."""
+    try:
+        return binascii.a2b_base64(payload)
+    except (binascii.Error, ValueError):
+        cleaned = _NOT_BASE64.sub("", payload.split("=", 1)[0] if "==" not in payload else payload)
+        cleaned = cleaned.rstrip("=")
+        cleaned = cleaned[: len(cleaned) - 1] if len(cleaned) % 4 == 1 else cleaned
+        try:
+            return binascii.a2b_base64(cleaned + "=" * (-len(cleaned) % 4))
+        except (binascii.Error, ValueError):
+            return b""
 
 
 class PartWalker:

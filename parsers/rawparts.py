@@ -12,10 +12,23 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
 _UNFOLDING = policy.compat32.clone(max_line_length=0)
 
 
+class _RawHeaderGenerator(BytesGenerator):
+    """A generator that writes headers exactly as they arrived (no refolding, no re-encoding)."""
+
+    def _write_headers(self, msg: Message) -> None:
+        """Each raw header line as it was parsed, then the blank line."""
+        out = self._fp  # type: ignore[attr-defined]
+        newline = self._NL.encode("ascii")  # type: ignore[attr-defined]
+        for name, value in msg.raw_items():
+            line = f"{name}: {value}" if value else f"{name}:"
+            out.write(line.encode("utf-8", "surrogateescape") + newline)
+        out.write(newline)
+
+
 def flatten(message: Message, linesep: str = "\n") -> bytes:
-    """A message tree back to bytes, 8-bit text kept and long headers not refolded."""
+    """A message tree back to bytes, 8-bit text kept and headers as they arrived."""
     buffer = BytesIO()
-    generator = BytesGenerator(buffer, mangle_from_=False, policy=_UNFOLDING.clone(linesep=linesep))
+    generator = _RawHeaderGenerator(buffer, mangle_from_=False, policy=_UNFOLDING.clone(linesep=linesep))
     generator.flatten(message)
     return buffer.getvalue()
 

@@ -37,3 +37,13 @@ def extract_uuencoded(text: str, defects: list[str]) -> tuple[str, list[tuple[st
     if not files:
         return text, []
     return _BLOCK.sub("", text), files
+
+
+def decode_uuencoded(payload: str) -> bytes:
+    """A part sent with Content-Transfer-Encoding x-uuencode, with or without begin/end lines."""
+    lines = [
+        line
+        for line in payload.splitlines()
+        if not line.startswith(("begin ", "begin-base64 ")) and line != "end"
+    ]
+    return _decode_lines("\n".join(lines), [])

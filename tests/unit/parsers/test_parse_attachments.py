@@ -138,3 +138,36 @@ def test_unnamed_parts_get_names_and_sizes_hashes_of_decoded_bytes():
     [part] = parsed.attachments
     assert part.filename == "file-1.bin" and part.size == 3
     assert part.sha256 == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_uuencode_transfer_encoding_without_begin_line():
+    import binascii
+
+    body = binascii.b2a_uu(b"Hello Zammad").decode() + "`\n"
+    part = f"Content-Type: application/msword; name=a.txt\nContent-Transfer-Encoding: x-uuencode\n\n{body}"
+    assert parse(with_parts(part)).attachments[0].data == b"Hello Zammad"
+
+
+def test_base64_with_bad_padding_and_junk_is_repaired():
+    assert names(
+        with_parts("Content-Type: image/jpeg; name=a.jpg\nContent-Transfer-Encoding: base64\n\naGVsbG8")
+    )
+    parsed = parse(with_parts(f"Content-Type: image/jpeg; name=a.jpg\n{BASE64}aGVs\n!!bG8gd29y\nbGQ"))
+    assert parsed.attachments[0].data == b"hello world"
+
+
+def test_unencoded_text_attachments_get_lf_line_ends_base64_ones_stay_exact():
+    sig = "-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n"
+    raw = with_parts(
+        f"Content-Type: application/pgp-signature; name=signature.asc\n\n{sig}",
+        f"Content-Type: application/octet-stream; name=b.bin\n{BASE64}{b64(b'a' + bytes([13, 10]) + b'b')}",
+    ).replace(b"\n", b"\r\n")
+    first, second = parse(raw).attachments
+    # the line end before a boundary belongs to the boundary (RFC 2046)
+    assert first.data == sig.rstrip("\n").encode() and second.data == b"a\r\nb"
+
+
+def test_attached_mail_headers_are_kept_as_they_arrived():
+    inner = "From: c@example.com\nX-Empty:\nSubject: a long subject " + "x" * 120 + "\n folded\n\nbody\n"
+    parsed = parse(with_parts(f"Content-Type: message/rfc822\n\n{inner}"))
+    assert parsed.attachments[0].data == inner.rstrip("\n").encode()
