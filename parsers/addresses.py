@@ -20,10 +20,10 @@ _QUOTED_PAIR = re.compile(r"\\(.)")
 
 def _clean_name(name: str, defects: list[str]) -> str:
     """A display name decoded, unquoted and trimmed."""
-    name = decode_words(name.strip(), defects).strip()
-    if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
+    name = _QUOTED_PAIR.sub(r"\1", decode_words(name.strip(), defects)).replace('"', "").strip()
+    if len(name) >= 2 and name[0] == name[-1] == "'":
         name = name[1:-1].strip()
-    return _QUOTED_PAIR.sub(r"\1", name)
+    return name
 
 
 def _clean_email(email: str) -> str:

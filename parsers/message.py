@@ -47,7 +47,9 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
     message = read_message(unindented_continuations(raw, defects))
     hints = mail_charsets(message)
     result = _from_headers(message, options, defects, hints)
-    found = PartWalker(options, budget, defects, hints).walk(message)
+    walker = PartWalker(options, budget, defects, hints)
+    walker.walk(message)
+    found = walker.finish()
     result.body = _body(found, options, budget, defects)
     result.attachments = found.attachments
     result.kind, result.bounce = _classify(message, result, defects)
@@ -125,10 +127,10 @@ def _note_header_defects(raw: _RawHeaders, from_list: list[Address], defects: li
 
 
 def _sender(from_list: list[Address], raw: _RawHeaders, defects: list[str]) -> Address | None:
-    """The author: From; when it holds no usable address, Reply-To, then Sender."""
+    """The author: From; when it holds no usable address, Reply-To, Return-Path, then Sender."""
     if any("@" in a.email for a in from_list):
         return next(a for a in from_list if "@" in a.email)
-    for name in ("reply-to", "sender"):
+    for name in ("reply-to", "return-path", "sender"):
         for address in parse_addresses(raw.joined(name), defects, name):
             if "@" in address.email:
                 defects.append(f"header from: no usable address, {name} used instead")
@@ -165,10 +167,9 @@ def _body(found: Collected, options: ParseOptions, budget: Budget, defects: list
             markup = markup[: options.max_html_chars]
         html = sanitize(markup, options.allow_remote_content)
     text = found.text
-    if sum(1 for kind, _ in found.pieces if kind == "text") > 1:
+    if found.interleaved:
         text = "\n".join(value for kind, value in found.pieces if kind == "text")
-        if html is None and any(kind == "image" for kind, _ in found.pieces):
-            html = sanitize(pieces_to_html(found.pieces), options.allow_remote_content)
+        html = sanitize(pieces_to_html(found.pieces), options.allow_remote_content)
     if text is None:
         if html is not None and not budget.spent():
             text = to_text(html)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 
 from parsers.charsets import decode_text
-from parsers.filenames import declared_filename, invented_filename
+from parsers.filenames import clean_filename, declared_filename, invented_filename
 from parsers.headers import decode_header
 from parsers.limits import Budget, ParseOptions
 from parsers.model import Attachment
@@ -33,9 +33,17 @@ class Collected:
     text: str | None = None
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
-    # the body in order when a mail interleaves several text parts with inline images:
-    # ("text", text) and ("image", content id) pieces
+    # the body in order when a mail interleaves several text parts with inline images
+    # (as Apple Mail sends it): ("text", text) and ("image", content id) pieces
     pieces: list[tuple[str, str]] = field(default_factory=list)
+    # text parts after the first: (position among the attachments, part), files unless joined
+    later_texts: list[tuple[int, Message]] = field(default_factory=list)
+
+    @property
+    def interleaved(self) -> bool:
+        """True when the text parts and inline images form the body together (no HTML part)."""
+        kinds = {kind for kind, _ in self.pieces}
+        return self.html is None and kinds == {"text", "image"}
 
 
 def _disposition(part: Message) -> str:
@@ -106,6 +114,16 @@ class PartWalker:
         self.unnamed = 0
         self.stopped = False
 
+    def finish(self) -> Collected:
+        """Settle the later text parts: part of the body when interleaved with images, else files."""
+        if not self.found.interleaved:
+            for position, part in reversed(self.found.later_texts):
+                data = _decoded(part)
+                if data.strip():  # an empty trailing part (often after a missing close boundary)
+                    self._attach(part, part.get_content_type(), data, at=position)
+            self.found.pieces = [piece for piece in self.found.pieces[:1] if piece[0] == "text"]
+        return self.found
+
     def walk(self, part: Message, depth: int = 0) -> Collected:
         """Visit a part and everything under it; returns the collection."""
         if not self._may_visit(depth):
@@ -144,17 +162,21 @@ class PartWalker:
                     self.walk(child, depth + 1)
         elif isinstance(payload, list):  # message/rfc822, message/delivery-status and kin
             self._embedded(part, content_type)
-        elif self._is_body(part, content_type):
+        elif self._is_body(part, content_type, depth):
             self._body(part, content_type)
         else:
             self._attach(part, content_type, _decoded(part))
 
-    def _is_body(self, part: Message, content_type: str) -> bool:
+    def _is_body(self, part: Message, content_type: str, depth: int) -> bool:
         """True for a text or HTML part that is not a file and whose body slot is still free."""
         if content_type.startswith("multipart/"):  # a multipart without usable boundary
             self.defects.append(f"{content_type} without parts read as text")
             content_type = "text/plain"
-        if content_type not in BODY_TYPES or _disposition(part) == "attachment":
+        if content_type not in BODY_TYPES:
+            return False
+        if depth == 0:  # a single-part text mail is its own body, whatever its headers say
+            return True
+        if _disposition(part) == "attachment":
             return False
         if declared_filename(part, self.defects):
             return False
@@ -172,18 +194,16 @@ class PartWalker:
         text, files = extract_uuencoded(text.replace("\r\n", "\n"), self.defects)
         if self.found.text is None:
             self.found.text = text
+        else:
+            self.found.later_texts.append((len(self.found.attachments), part))
         self.found.pieces.append(("text", text))
         for name, data in files:
             self._add(name, _guess_type(name), data, None, False)
 
     def _alternative(self, children: list[Message], depth: int) -> None:
-        """Keep the richest HTML and the first plain text; drop other restatements of the body."""
-        html_index = next((i for i in range(len(children) - 1, -1, -1) if _holds_html(children[i])), None)
-        text_index = next((i for i, c in enumerate(children) if c.get_content_type() == "text/plain"), None)
-        for index, child in enumerate(children):
-            restates = child.get_content_type() in RESTATING_ALTERNATIVES
-            if index in (html_index, text_index) or not restates:
-                self.walk(child, depth + 1)
+        """The first plain text and first HTML are the body; other alternatives are kept as files."""
+        for child in children:
+            self.walk(child, depth + 1)
 
     def _related(self, part: Message, children: list[Message], depth: int) -> None:
         """Walk the root part (the 'start' parameter or the first) first, then its resources."""
@@ -203,7 +223,9 @@ class PartWalker:
             label = decode_header(subject, self.defects, self.hints) if subject else None
         self._attach(part, content_type, data, label)
 
-    def _attach(self, part: Message, content_type: str, data: bytes, label: str | None = None) -> None:
+    def _attach(
+        self, part: Message, content_type: str, data: bytes, label: str | None = None, at: int | None = None
+    ) -> None:
         """Record one attachment; winmail.dat is replaced by the files it carries."""
         filename = declared_filename(part, self.defects)
         if is_tnef(content_type, filename) and not self.budget.spent():
@@ -213,8 +235,11 @@ class PartWalker:
                     self._add(name, inner_type, inner_data, None, False)
                 return
         if not filename:
+            filename = _name_from_location(part, self.defects)
+        if not filename:
             description = _raw_header(part, "content-description")
             label = label or (decode_header(description, self.defects, self.hints) if description else None)
+            label = label or _name_from_content_id(part)
             if not label:
                 self.unnamed += 1
                 label = f"file-{self.unnamed}"
@@ -222,14 +247,25 @@ class PartWalker:
         content_id = _content_id(part)
         disposition = _disposition(part)
         inline = disposition == "inline" or (not disposition and content_id is not None)
-        self._add(filename, content_type, data, content_id, inline)
-        if inline and content_id and content_type.startswith("image/") and self.found.pieces:
+        self._add(filename, content_type, data, content_id, inline, at)
+        if disposition == "inline" and content_id and content_type.startswith("image/"):
             self.found.pieces.append(("image", content_id))
 
-    def _add(self, filename: str, content_type: str, data: bytes, cid: str | None, inline: bool) -> None:
-        """Append an Attachment with its hash."""
-        digest = hashlib.sha256(data).hexdigest()
-        self.found.attachments.append(Attachment(filename, content_type, data, digest, cid, inline))
+    def _add(
+        self,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        cid: str | None,
+        inline: bool,
+        at: int | None = None,
+    ) -> None:
+        """Add an Attachment with its hash (at a given position, or at the end)."""
+        attachment = Attachment(filename, content_type, data, hashlib.sha256(data).hexdigest(), cid, inline)
+        if at is None:
+            self.found.attachments.append(attachment)
+        else:
+            self.found.attachments.insert(at, attachment)
 
 
 def _raw_header(part: Message, name: str) -> str | None:
@@ -238,15 +274,22 @@ def _raw_header(part: Message, name: str) -> str | None:
     return next((str(v) for k, v in part.raw_items() if k.lower() == wanted), None)
 
 
-def _holds_html(part: Message, depth: int = 0) -> bool:
-    """True for an HTML part or a multipart (related/mixed) that carries the HTML body."""
-    content_type = part.get_content_type()
-    if content_type == "text/html":
-        return _disposition(part) != "attachment"
-    payload = part.get_payload()
-    if depth < 4 and content_type.startswith("multipart/") and isinstance(payload, list):
-        return any(isinstance(child, Message) and _holds_html(child, depth + 1) for child in payload[:50])
-    return False
+def _name_from_location(part: Message, defects: list[str]) -> str | None:
+    """The last path segment of Content-Location (some Exchange versions name parts only so)."""
+    location = _raw_header(part, "content-location")
+    if not location:
+        return None
+    name = clean_filename(location.split("?", 1)[0].rstrip("/"), defects)
+    return name or None
+
+
+def _name_from_content_id(part: Message) -> str | None:
+    """'image001.png' from a Content-ID like <image001.png@01D1C2D3>, when it looks like a name."""
+    content_id = _content_id(part)
+    if not content_id or "@" not in content_id:
+        return None
+    local = content_id.split("@", 1)[0].strip()
+    return local if 0 < len(local) <= 100 and "." in local else None
 
 
 def _guess_type(filename: str) -> str:

@@ -51,3 +51,9 @@ def test_hostile_address_headers_stay_fast():
         began = time.perf_counter()
         parse_addresses(value, [])
         assert time.perf_counter() - began < 1.0
+
+
+def test_display_names_lose_quotes_like_a_helpdesk_shows_them():
+    assert emails('"Jane \\"JD\\" Doe" <j@x.example>') == [("j@x.example", "Jane JD Doe")]
+    assert emails("'Jane Doe' <j@x.example>") == [("j@x.example", "Jane Doe")]
+    assert emails("j@x.example (Jane Doe)") == [("j@x.example", "Jane Doe")]

@@ -171,3 +171,11 @@ def test_attached_mail_headers_are_kept_as_they_arrived():
     inner = "From: c@example.com\nX-Empty:\nSubject: a long subject " + "x" * 120 + "\n folded\n\nbody\n"
     parsed = parse(with_parts(f"Content-Type: message/rfc822\n\n{inner}"))
     assert parsed.attachments[0].data == inner.rstrip("\n").encode()
+
+
+def test_unnamed_parts_named_from_content_location_or_content_id():
+    raw = with_parts(
+        "Content-Type: image/png\nContent-Location: http://x.example/img/logo.png\n\npng",
+        "Content-Type: image/jpeg\nContent-ID: <image001.jpg@01D1C2D3>\n\njpg",
+    )
+    assert names(raw) == ["logo.png", "image001.jpg"]

@@ -96,3 +96,26 @@ def test_quoted_printable_and_crlf_bodies_read_as_lf_text():
 def test_multipart_without_boundary_is_read_as_text():
     parsed = parse(mail(HEAD + "Content-Type: multipart/mixed", "just text\n"))
     assert parsed.body.text.strip() == "just text"
+
+
+def test_later_text_parts_without_inline_images_are_files_not_body():
+    body = multipart(
+        "mixed", ["Content-Type: text/plain\n\nthe message", "Content-Type: text/plain\n\nlist footer"]
+    )
+    parsed = parse(mail(*split(body)))
+    assert parsed.body.text.strip() == "the message"
+    assert [a.data for a in parsed.attachments] == [b"list footer"]
+
+
+def test_single_part_text_mail_with_a_filename_is_still_the_body():
+    parsed = parse(mail(HEAD + 'Content-Type: text/plain; name="note.txt"', "hello there\n"))
+    assert parsed.body.text == "hello there\n" and parsed.attachments == []
+
+
+def test_text_enriched_alternative_is_kept_as_a_file():
+    body = multipart(
+        "alternative",
+        ["Content-Type: text/plain\n\nplain", "Content-Type: text/enriched\n\n<bold>rich</bold>"],
+    )
+    parsed = parse(mail(*split(body)))
+    assert parsed.body.text == "plain" and [a.content_type for a in parsed.attachments] == ["text/enriched"]
