@@ -126,6 +126,21 @@ def wait_all_done(settings: Settings, ids: list[int], timeout: float) -> None:
         services.close()
 
 
+def report_states(settings: Settings, ids: list[int]) -> None:
+    """Every row must be done; print any that are not."""
+    services = build_services(settings)
+    with services.sessions() as session:
+        rows = session.execute(
+            select(InboundMail.state, func.count(), func.max(InboundMail.last_error))
+            .where(InboundMail.id.in_(ids))
+            .group_by(InboundMail.state)
+        ).all()
+    services.close()
+    for state, count, error in rows:
+        if state != "done":
+            print(f"  {count} rows {state}: {(error or '').splitlines()[:1]}")
+
+
 def worker_rate(settings: Settings, ids: list[int], processes: int, threads: int) -> float:
     """Queue every id through Redis to `mailgate worker` processes; rows per second until all are done."""
     env = {
@@ -156,7 +171,9 @@ def worker_rate(settings: Settings, ids: list[int], processes: int, threads: int
         for spool_id in ids:
             actors.enqueue_inbound(spool_id)
         wait_all_done(settings, ids, timeout=600)
-        return len(ids) / (time.perf_counter() - began)
+        rate = len(ids) / (time.perf_counter() - began)
+        report_states(settings, ids)
+        return rate
     finally:
         worker.terminate()
         worker.wait(60)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import TextClause, bindparam, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailgate.followup.chain import FollowupChain, build_chain
@@ -18,7 +19,7 @@ from mailgate.followup.message_ids import thread_message_ids
 from mailgate.pipeline.apply import apply_plan
 from mailgate.pipeline.plan import Plan
 from mailgate.pipeline.planner import PlanContext, plan_mail
-from mailgate.pipeline.rulestore import PipelineConfigCache
+from mailgate.pipeline.rulestore import PipelineConfigCache, fingerprint_query
 from mailgate.pipeline.undeliverable import record_bounce
 from mailgate.settings import Settings
 from mailgate.tickets.clock import now_utc
@@ -33,13 +34,14 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 RETRY_BASE_SECONDS = 30
-LOCK_ROW_POSTGRESQL = text(
-    "SELECT set_config('synchronous_commit', 'off', true) AS relaxed,"
-    " (SELECT count(pg_advisory_xact_lock(k)) FROM"
-    "  (SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered) AS locks,"
-    " state FROM mailgate_inbound WHERE id = :id FOR UPDATE"
-)
 CLAIMABLE = (InboundState.RECEIVED.value, InboundState.FAILED.value)
+CLAIM = (
+    update(InboundMail)
+    .where(InboundMail.id == bindparam("spool_id"), InboundMail.state.in_(CLAIMABLE))
+    .values(attempts=InboundMail.attempts + 1, next_attempt_at=None)
+    .returning(InboundMail.raw, InboundMail.envelope_recipients, InboundMail.imap_account_id)
+)
+FINISH = update(InboundMail).where(InboundMail.id == bindparam("spool_id"))
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -84,19 +86,24 @@ class InboundProcessor:
         self._clock = clock
         self._config = PipelineConfigCache()
         self._lookups: Lookups | None = None
+        self._lock_sql: TextClause | None = None
 
     def process(self, spool_id: int) -> Processed:
-        """Process one spool row; failures are recorded on the row and retried later, never raised."""
-        claimed = self._claim(spool_id)
-        if claimed is None:
-            return self._current(spool_id)
+        """Process one spool row; failures are recorded on the row and retried later, never raised.
+
+        Claim, parse, plan and write happen in ONE transaction: a crash loses all of it and leaves the
+        row 'received' for the sweeper; a second worker on the same row waits for the row lock and
+        then finds nothing to claim.
+        """
         try:
-            parsed = parse(claimed.raw)
             with self._sessions.begin() as session:
-                result = self._process_in(session, spool_id, parsed, claimed)
+                claimed = self._claim(session, spool_id)
+                result = None if claimed is None else self._process_in(session, spool_id, claimed)
         except Exception as exc:  # any failure: keep the mail, record why, retry with back-off
             log.exception("spool %s failed", spool_id)
             return self._fail(spool_id, exc)
+        if result is None:
+            return self._current(spool_id)
         log.info("spool %s: %s -> ticket %s", spool_id, result.outcome, result.ticket_id)
         return result
 
@@ -104,25 +111,14 @@ class InboundProcessor:
         """The plan for a mail without writing anything (the caller rolls the session back)."""
         return plan_mail(session, parse(raw), self._context(session, recipients, trusted))
 
-    def _claim(self, spool_id: int) -> _Claimed | None:
-        """Mark the row processing (one worker wins); None if it is not waiting to be processed."""
-        with self._sessions.begin() as session:
-            _relaxed_commit(session)
-            claimed = session.execute(
-                update(InboundMail)
-                .where(InboundMail.id == spool_id, InboundMail.state.in_(CLAIMABLE))
-                .values(
-                    state=InboundState.PROCESSING.value,
-                    attempts=InboundMail.attempts + 1,
-                    changed_at=self._clock(),
-                    next_attempt_at=None,
-                )
-                .returning(InboundMail.raw, InboundMail.envelope_recipients, InboundMail.imap_account_id)
-            ).first()
-            if claimed is None:
-                return None
-            trusted = self._trusted(session, claimed.imap_account_id)
-            return _Claimed(claimed.raw, json.loads(claimed.envelope_recipients or "[]"), trusted)
+    def _claim(self, session: Session, spool_id: int) -> _Claimed | None:
+        """Lock the row and mark it processing; None if it is not waiting to be processed."""
+        values = {"spool_id": spool_id, "state": InboundState.PROCESSING.value, "changed_at": self._clock()}
+        claimed = session.connection().execute(CLAIM, values).first()
+        if claimed is None:
+            return None
+        trusted = self._trusted(session, claimed.imap_account_id)
+        return _Claimed(claimed.raw, json.loads(claimed.envelope_recipients or "[]"), trusted)
 
     @staticmethod
     def _trusted(session: Session, account_id: int | None) -> bool:
@@ -132,11 +128,16 @@ class InboundProcessor:
         account = session.get(MailAccount, account_id)
         return bool(account and account.trusted)
 
-    def _context(self, session: Session, recipients: list[str], trusted: bool) -> PlanContext:
+    def _context(
+        self,
+        session: Session,
+        recipients: list[str],
+        trusted: bool,
+        fingerprint: tuple[object, ...] | None = None,
+    ) -> PlanContext:
         if self._lookups is None:
             self._lookups = load_lookups(session)
-        now = self._clock()
-        config = self._config.get(session)
+        config = self._config.get(session, fingerprint)
         return PlanContext(
             secret=self._secret,
             system_id=self._settings.system_id,
@@ -147,17 +148,14 @@ class InboundProcessor:
             rules=config.rules,
             envelope_recipients=recipients,
             trusted=trusted,
-            today=now.date(),
+            today=self._clock().date(),
         )
 
-    def _process_in(
-        self, session: Session, spool_id: int, parsed: ParsedMessage, claimed: _Claimed
-    ) -> Processed:
-        """Everything for one mail inside one transaction."""
-        state_now = self._lock_row(session, spool_id, parsed)
-        if state_now != InboundState.PROCESSING.value:
-            return self._current(spool_id)
-        context = self._context(session, claimed.recipients, claimed.trusted)
+    def _process_in(self, session: Session, spool_id: int, claimed: _Claimed) -> Processed:
+        """Parse, plan and write one claimed mail inside the claiming transaction."""
+        parsed = parse(claimed.raw)
+        fingerprint = self._serialise_thread(session, parsed)
+        context = self._context(session, claimed.recipients, claimed.trusted, fingerprint)
         plan = plan_mail(session, parsed, context)
         writer = TicketWriter(session, context.lookups, self._clock())
         applied = apply_plan(
@@ -184,43 +182,46 @@ class InboundProcessor:
             },
         )
         writer.flush()
-        session.execute(
-            update(InboundMail)
-            .where(InboundMail.id == spool_id)
-            .values(
-                state=state.value,
-                ticket_id=applied.ticket_id,
-                article_id=applied.article_id,
-                last_error=None,
-                changed_at=writer.now,
-            )
-        )
+        finished = {
+            "spool_id": spool_id,
+            "state": state.value,
+            "ticket_id": applied.ticket_id,
+            "article_id": applied.article_id,
+            "last_error": None,
+            "changed_at": writer.now,
+        }
+        session.connection().execute(FINISH, finished)
         return Processed(spool_id, state.value, plan.outcome, applied.ticket_id, applied.article_id)
 
-    def _lock_row(self, session: Session, spool_id: int, parsed: ParsedMessage) -> str | None:
-        """Lock the spool row and return its state; serialise mails of one thread on PostgreSQL.
+    def _serialise_thread(self, session: Session, parsed: ParsedMessage) -> tuple[object, ...] | None:
+        """Serialise mails of one thread; returns the configuration fingerprint when it was read too.
 
-        PostgreSQL: one statement sets the relaxed commit, takes the thread's advisory locks (sorted, so
-        two workers never deadlock) and locks the row. SQLite: an UPDATE first, which takes the database
-        write lock for the whole transaction.
+        PostgreSQL: one statement relaxes the commit, takes the thread's advisory locks (sorted, so two
+        workers never deadlock) and reads the fingerprint. SQLite needs nothing: the claiming UPDATE
+        already holds the database's write lock.
         """
-        if session.get_bind().dialect.name == "postgresql":
-            keys = sorted({_thread_key(item) for item in thread_keys(parsed)})
-            row = session.execute(LOCK_ROW_POSTGRESQL, {"keys": keys, "id": spool_id}).first()
-            return row.state if row else None
-        session.execute(
-            update(InboundMail).where(InboundMail.id == spool_id).values(changed_at=self._clock())
-        )
-        return self._state(session, spool_id)
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        keys = sorted({_thread_key(item) for item in thread_keys(parsed)})
+        return tuple(session.execute(self._postgresql_lock_sql(), {"keys": keys}).one())[2:]
 
-    @staticmethod
-    def _state(session: Session, spool_id: int) -> str | None:
-        return session.scalar(select(InboundMail.state).where(InboundMail.id == spool_id))
+    def _postgresql_lock_sql(self) -> TextClause:
+        if self._lock_sql is None:
+            dialect = postgresql.dialect()
+            fingerprint = fingerprint_query().compile(dialect=dialect)
+            self._lock_sql = text(
+                "SELECT set_config('synchronous_commit', 'off', true) AS relaxed,"
+                " (SELECT count(pg_advisory_xact_lock(k)) FROM"
+                "  (SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered) AS locks,"
+                f" fp.* FROM ({fingerprint}) AS fp"
+            )
+        return self._lock_sql
 
     def _fail(self, spool_id: int, exc: Exception) -> Processed:
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]
         with self._sessions.begin() as session:
             row = session.get_one(InboundMail, spool_id)
+            row.attempts += 1
             row.state, row.last_error, row.changed_at = InboundState.FAILED.value, error, self._clock()
             row.next_attempt_at = (
                 self._clock() + retry_delay(row.attempts) if row.attempts < MAX_ATTEMPTS else None
@@ -233,16 +234,6 @@ class InboundProcessor:
             if row is None:
                 return Processed(spool_id, "missing", error="no such spool row")
             return Processed(spool_id, row.state, ticket_id=row.ticket_id, article_id=row.article_id)
-
-
-def _relaxed_commit(session: Session) -> None:
-    """On PostgreSQL, do not wait for the WAL flush at commit.
-
-    Safe here: the raw mail is already durable in the spool. A processing commit lost in a crash
-    loses the whole transaction, the row stays 'processing', and the sweeper processes it again.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def thread_keys(parsed: ParsedMessage) -> list[str]:

@@ -6,8 +6,9 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from mailgate.pipeline.repository import QueueDirectory, load_queue_directory
@@ -74,9 +75,9 @@ def replace_rules(session: Session, rules: Sequence[Rule]) -> None:
         )
 
 
-def _fingerprint(session: Session) -> tuple[object, ...]:
-    """One query whose answer changes whenever a rule, filter, queue or system address changes."""
-    probes = (
+def fingerprint_query() -> Select[Any]:
+    """One SELECT whose answer changes whenever a rule, filter, queue or system address changes."""
+    probes: tuple[ColumnElement[Any], ...] = (
         func.count(RoutingRule.id),
         func.max(RoutingRule.change_time),
         func.sum(RoutingRule.id),
@@ -90,8 +91,7 @@ def _fingerprint(session: Session) -> tuple[object, ...]:
         func.max(SystemAddress.change_time),
         func.sum(SystemAddress.queue_id),
     )
-    columns = [select(probe).scalar_subquery() for probe in probes]
-    return tuple(session.execute(select(*columns)).one())
+    return select(*(select(probe).scalar_subquery().label(f"fp{n}") for n, probe in enumerate(probes)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +109,13 @@ class PipelineConfigCache:
         self._lock = threading.Lock()
         self._key: tuple[object, ...] | None = None
         self._config: PipelineConfig | None = None
+        self._fingerprint = fingerprint_query()
 
-    def get(self, session: Session) -> PipelineConfig:
-        """The current configuration."""
-        key = _fingerprint(session)
+    def get(self, session: Session, fingerprint: tuple[object, ...] | None = None) -> PipelineConfig:
+        """The current configuration; pass the fingerprint if it was already read with another query."""
+        if fingerprint is None:
+            fingerprint = tuple(session.connection().execute(self._fingerprint).one())
+        key = fingerprint
         with self._lock:
             if self._config is None or key != self._key:
                 rules = compile_rules(load_rules(session))

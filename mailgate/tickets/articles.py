@@ -23,6 +23,9 @@ CONTENT_TYPE_TEXT = "text/plain; charset=utf-8"
 HTML_BODY_FILENAME = "file-2"  # Znuny's name for the HTML alternative of an article body
 
 
+ARTICLE_INSERT = insert(Article).returning(Article.id)
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleSpec:
     """Who an article is from and who may see it."""
@@ -106,23 +109,16 @@ def add_email_article(
 ) -> int:
     """Insert the article now and queue its headers, body, raw source and attachments; returns its id."""
     now, user = writer.now, spec.user_id
-    article_id = (
-        writer.session.connection()
-        .execute(
-            insert(Article)
-            .values(
-                ticket_id=ticket_id,
-                article_sender_type_id=spec.sender_type_id,
-                communication_channel_id=spec.channel_id,
-                is_visible_for_customer=int(spec.visible_for_customer),
-                search_index_needs_rebuild=1,
-                insert_fingerprint=spec.fingerprint,
-                **audit(now, user),
-            )
-            .returning(Article.id)
-        )
-        .scalar_one()
-    )
+    values = {
+        "ticket_id": ticket_id,
+        "article_sender_type_id": spec.sender_type_id,
+        "communication_channel_id": spec.channel_id,
+        "is_visible_for_customer": int(spec.visible_for_customer),
+        "search_index_needs_rebuild": 1,
+        "insert_fingerprint": spec.fingerprint,
+        **audit(now, user),
+    }
+    article_id = writer.session.connection().execute(ARTICLE_INSERT, values).scalar_one()
     writer.add(table_of(ArticleDataMime), _mime_row(article_id, parsed, now, user))
     plain = {"article_id": article_id, "body": base64.b64encode(raw).decode("ascii"), **audit(now, user)}
     writer.add(table_of(ArticleDataMimePlain), plain)

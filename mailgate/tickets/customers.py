@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,6 +18,20 @@ SYSTEM_USER = 1
 LOGIN_MAX = 200
 EMAIL_MAX = 150
 NAME_MAX = 100
+
+
+FIND_BY_EMAIL = (
+    select(CustomerUser.login, CustomerUser.customer_id)
+    .where(func.lower(CustomerUser.email) == bindparam("email"))
+    .order_by(CustomerUser.id)
+    .limit(1)
+)
+INSERT_IGNORING_CONFLICT = {
+    name: dialect_insert(CustomerUser)
+    .on_conflict_do_nothing(index_elements=["login"])
+    .returning(CustomerUser.login, CustomerUser.customer_id)
+    for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +55,15 @@ def _split_name(address: Address) -> tuple[str, str]:
 
 def find_customer(session: Session, email: str) -> CustomerRef | None:
     """The customer_user whose email is this address (case-insensitive), if any."""
-    row = session.execute(
-        select(CustomerUser.login, CustomerUser.customer_id)
-        .where(func.lower(CustomerUser.email) == email.lower())
-        .order_by(CustomerUser.id)
-        .limit(1)
-    ).first()
+    row = session.connection().execute(FIND_BY_EMAIL, {"email": email.lower()}).first()
     return CustomerRef(row.login, row.customer_id) if row else None
 
 
 def _insert_ignoring_conflict(session: Session, values: dict[str, object]) -> CustomerRef | None:
     """INSERT ... ON CONFLICT (login) DO NOTHING RETURNING; None when another worker got there first."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(CustomerUser)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["login"])
-        .returning(CustomerUser.login, CustomerUser.customer_id)
-    )
-    row = session.connection().execute(statement).first()
+    connection = session.connection()
+    statement = INSERT_IGNORING_CONFLICT[connection.dialect.name]
+    row = connection.execute(statement, values).first()
     return CustomerRef(row.login, row.customer_id) if row else None
 
 

@@ -5,29 +5,39 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
 from mailgate.ticketnumber import format_ticket_number
 from schema import TicketNumberCounter
 
+# PostgreSQL: take the id from the sequence and store it as the counter in one statement
+POSTGRESQL_COUNTER_INSERT = text(
+    "INSERT INTO ticket_number_counter (id, counter, counter_uid, create_time)"
+    " SELECT n, n, :uid, :now FROM"
+    " (SELECT nextval(pg_get_serial_sequence('ticket_number_counter', 'id')) AS n) AS next_id"
+    " RETURNING id"
+)
+
+COUNTER_INSERT = insert(TicketNumberCounter).returning(TicketNumberCounter.id)
+COUNTER_SET = update(TicketNumberCounter).where(TicketNumberCounter.id == bindparam("counter_id"))
+
 
 def allocate_ticket_number(session: Session, system_id: str, now: datetime) -> str:
     """Insert a counter row in the caller's transaction and build the ticket number from it.
 
-    The counter is the row's own id: unique and race-free across concurrent workers without
-    any lock, at the cost of not restarting at 1 each day (Znuny tolerates gaps too).
+    The counter is the row's own id: unique and race-free across concurrent workers without any
+    lock. Znuny's own generator computes each counter from the previous row's, so it carries on
+    from ours. Unlike Znuny's DateChecksum the counter does not restart at 1 each day.
     """
-    counter_id = (
-        session.connection()
-        .execute(
-            insert(TicketNumberCounter)
-            .values(counter=0, counter_uid=uuid.uuid4().hex, create_time=now)
-            .returning(TicketNumberCounter.id)
+    connection = session.connection()
+    uid = uuid.uuid4().hex
+    if connection.dialect.name == "postgresql":
+        counter_id = connection.execute(POSTGRESQL_COUNTER_INSERT, {"uid": uid, "now": now}).scalar_one()
+    else:
+        counter_id = connection.execute(
+            COUNTER_INSERT, {"counter": 0, "counter_uid": uid, "create_time": now}
         )
-        .scalar_one()
-    )
-    session.connection().execute(
-        update(TicketNumberCounter).where(TicketNumberCounter.id == counter_id).values(counter=counter_id)
-    )
+        counter_id = counter_id.scalar_one()
+        connection.execute(COUNTER_SET, {"counter_id": counter_id, "counter": counter_id})
     return format_ticket_number(now.date(), system_id, counter_id)

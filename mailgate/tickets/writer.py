@@ -46,6 +46,10 @@ FLUSH_ORDER: tuple[Table, ...] = tuple(
 )
 
 
+TICKET_INSERT = insert(Ticket).returning(Ticket.id)
+TABLE_INSERTS = {table: insert(table) for table in FLUSH_ORDER}
+
+
 @dataclass(slots=True)
 class TicketRow:
     """The attributes of a ticket that history rows copy and follow-ups change."""
@@ -128,9 +132,7 @@ class TicketWriter:
             "archive_flag": 0,
             **audit(self.now, self.user_id),
         }
-        ticket_id = (
-            self.session.connection().execute(insert(Ticket).values(values).returning(Ticket.id)).scalar_one()
-        )
+        ticket_id = self.session.connection().execute(TICKET_INSERT, values).scalar_one()
         row = TicketRow(
             ticket_id,
             tn,
@@ -209,6 +211,6 @@ class TicketWriter:
         for table in FLUSH_ORDER:
             rows = self._pending.pop(table, [])
             if rows:
-                self.session.connection().execute(insert(table), rows)
+                self.session.connection().execute(TABLE_INSERTS[table], rows)
         if self._pending:
             raise RuntimeError(f"rows queued for tables outside FLUSH_ORDER: {list(self._pending)}")
