@@ -8,6 +8,33 @@ from collections.abc import Callable
 MAX_TEXT_HTML = 2_000_000
 MAX_LAYOUT_HTML = 150_000
 MAX_LAYOUT_TAGS = 6_000
+MAX_NESTING = 3_000  # html5ever (inside nh3) slows quadratically on deeper unclosed nesting
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+_NOT_NESTING = frozenset(
+    {
+        "br",
+        "hr",
+        "img",
+        "input",
+        "meta",
+        "link",
+        "area",
+        "base",
+        "col",
+        "wbr",
+        "embed",
+        "source",
+        "param",
+        "p",
+        "li",
+        "td",
+        "th",
+        "tr",
+        "dt",
+        "dd",
+        "option",
+    }
+)
 _BLOCK_TAG = re.compile(
     r"<(?:br|/?p|/?div|/?tr|/?li|/?h[1-6]|/?blockquote|/?table|hr)\b[^<>]*>", re.IGNORECASE
 )
@@ -41,9 +68,33 @@ def _source_filter(allow_remote: bool) -> Callable[[str, str, str], str | None]:
     return keep
 
 
+def nesting_depth(markup: str) -> int:
+    """An upper estimate of how deeply the markup nests elements (void and self-closing tags aside)."""
+    depth = deepest = 0
+    for match in _TAG.finditer(markup):
+        if match.group(2).lower() in _NOT_NESTING:
+            continue
+        depth = max(depth - 1, 0) if match.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def text_as_html(text: str) -> str:
+    """Plain text as safe HTML (escaped, line breaks kept)."""
+    from html import escape
+
+    return "<div>" + escape(text).replace("\n", "<br>\n") + "</div>"
+
+
 def sanitize(markup: str, allow_remote: bool = False) -> str:
-    """HTML safe to show: nh3 with a mail-friendly allow list and no remote loads unless allowed."""
+    """HTML safe to show: nh3 with a mail-friendly allow list and no remote loads unless allowed.
+
+    Pathologically deep nesting is not handed to the sanitizer: it is shown as its text instead.
+    """
     import nh3
+
+    if nesting_depth(markup) > MAX_NESTING:
+        return text_as_html(quick_text(_ANY_TAG.sub(" ", markup)))
 
     tags = set(nh3.ALLOWED_TAGS) | _EXTRA_TAGS
     attributes = {tag: set(values) for tag, values in nh3.ALLOWED_ATTRIBUTES.items()}

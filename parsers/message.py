@@ -9,7 +9,7 @@ from email.parser import BytesFeedParser, BytesHeaderParser
 from parsers.addresses import parse_addresses
 from parsers.charsets import decode_text
 from parsers.dates import parse_date
-from parsers.headers import decode_header, raw_to_text, word_charsets
+from parsers.headers import clip, decode_header, raw_to_text, word_charsets
 from parsers.html import pieces_to_html, quick_text, sanitize, to_text
 from parsers.limits import Budget, ParseOptions
 from parsers.model import Address, Body, BounceReport, Kind, ParsedMessage
@@ -19,6 +19,7 @@ from parsers.repair import unindented_continuations
 
 FEED_CHUNK = 1 << 20
 REDUCED_BODY = 1 << 20
+MAX_REPLY_SCAN = 200_000
 ADDRESS_HEADERS = ("from", "sender", "reply-to", "to", "cc")
 
 
@@ -53,7 +54,7 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
     result.body = _body(found, options, budget, defects)
     result.attachments = found.attachments
     result.kind, result.bounce = _classify(message, result, defects)
-    result.reply_text = _reply_text(result.body.text, defects)
+    result.reply_text = result.body.text if budget.spent() else _reply_text(result.body.text, defects)
     _note_parser_defects(message, defects)
     if budget.exhausted:
         defects.append(f"time budget of {options.time_budget}s exceeded; costly steps were reduced")
@@ -106,11 +107,15 @@ class _RawHeaders:
     def first(self, name: str) -> str | None:
         """The first value, as text."""
         values = self.values.get(name)
-        return raw_to_text(values[0], self.hints, self.defects) if values else None
+        return raw_to_text(clip(values[0], self.defects, name), self.hints, self.defects) if values else None
 
     def joined(self, name: str, separator: str = ", ") -> str | None:
         """All values of a header joined (duplicate To/Cc headers are merged)."""
-        values = [raw_to_text(v, self.hints, self.defects) for v in self.values.get(name, []) if v.strip()]
+        values = [
+            raw_to_text(clip(v, self.defects, name), self.hints, self.defects)
+            for v in self.values.get(name, [])
+            if v.strip()
+        ]
         return separator.join(values) if values else None
 
 
@@ -195,8 +200,8 @@ def _reply_text(text: str, defects: list[str]) -> str:
     """The new text of a reply, without quoted history and signature."""
     from parsers.quotes import reply_text
 
-    try:
-        return str(reply_text(text))
+    try:  # the new text of a reply sits at its top: a bounded prefix is enough
+        return str(reply_text(text[:MAX_REPLY_SCAN]))
     except Exception as error:  # quote stripping must never cost the mail
         defects.append(f"quote stripping failed: {type(error).__name__}")
         return text

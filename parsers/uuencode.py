@@ -5,9 +5,9 @@ from __future__ import annotations
 import binascii
 import re
 
-_BLOCK = re.compile(
-    r"^begin(?:-base64)? [0-7]{3,4} ([^\r\n]+)\r?\n(.*?)^end[ \t]*$\r?\n?", re.MULTILINE | re.DOTALL
-)
+_BEGIN = re.compile(r"^begin [0-7]{3,4} ([^\r\n]+)\r?\n", re.MULTILINE)
+_END = re.compile(r"^end[ \t]*$\r?\n?", re.MULTILINE)
+MAX_BLOCKS = 100
 
 
 def _decode_lines(body: str, defects: list[str]) -> bytes:
@@ -31,12 +31,21 @@ def extract_uuencoded(text: str, defects: list[str]) -> tuple[str, list[tuple[st
     """The text without its uuencoded blocks, and each block as (filename, bytes)."""
     if "begin " not in text:
         return text, []
-    files = []
-    for match in _BLOCK.finditer(text):
-        files.append((match.group(1).strip(), _decode_lines(match.group(2), defects)))
+    files: list[tuple[str, bytes]] = []
+    kept: list[str] = []
+    position = 0
+    while len(files) < MAX_BLOCKS:
+        begin = _BEGIN.search(text, position)
+        end = _END.search(text, begin.end()) if begin else None
+        if begin is None or end is None:  # each search moves forward: linear in the text
+            break
+        files.append((begin.group(1).strip(), _decode_lines(text[begin.end() : end.start()], defects)))
+        kept.append(text[position : begin.start()])
+        position = end.end()
     if not files:
         return text, []
-    return _BLOCK.sub("", text), files
+    kept.append(text[position:])
+    return "".join(kept), files
 
 
 def decode_uuencoded(payload: str) -> bytes:

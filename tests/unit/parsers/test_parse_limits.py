@@ -94,3 +94,25 @@ def test_memory_stays_a_small_multiple_of_the_mail():
         tracemalloc.stop()
     assert parsed.attachments[0].data == data
     assert peak < 5 * len(raw)
+
+
+HOSTILE = {
+    "deeply nested html": HEAD + "Content-Type: text/html\n\n" + "<div><span>x</span>" * 250_000,
+    "uuencode begin without end": HEAD
+    + "\n"
+    + "begin 644 b\n"
+    + "M" * 61
+    + "\n"
+    + ("begin 644 b\nM\n" * 50_000),
+    "huge address list": "To: " + ", ".join(f"u{i}@x.example" for i in range(100_000)) + "\n" + HEAD + "\nx",
+    "8-bit undeclared body": HEAD + "\n" + "\x80\xff\xfe" * 1_000_000,
+    "one endless line": HEAD + "\n" + "x" * 5_000_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_inputs_finish_within_two_seconds(name):
+    raw = HOSTILE[name].encode("latin-1")
+    parsed, seconds = timed(raw)
+    assert seconds < 2, f"{name} took {seconds:.2f}s"
+    assert isinstance(parsed.body.text, str)
