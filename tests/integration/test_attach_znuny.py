@@ -6,9 +6,7 @@ same columns, types, defaults and indexes) and for the shipped seed data (same i
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -19,47 +17,28 @@ from mailgate.initdb import InitMode, init_database
 from schema import mailgate_table_names, znuny_table_names
 from schema.migrations import MIGRATIONS_DIR, VERSION_TABLE
 from schema.seed_data import load_znuny_seed
+from tests.support.znuny import conninfo, load_znuny, require_znuny_files
 
 pytestmark = pytest.mark.integration
 
-ZNUNY_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "znuny"
-ZNUNY_FILES = ("schema.postgresql.sql", "initial_insert.postgresql.sql", "schema-post.postgresql.sql")
 MAILGATE_TABLES = {*mailgate_table_names(), VERSION_TABLE}
-
-
-def _conninfo(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-def _load_znuny(url: str) -> None:
-    with psycopg.connect(_conninfo(url)) as conn:
-        for name in ZNUNY_FILES:
-            conn.execute((ZNUNY_DIR / name).read_text(encoding="utf-8"))
-        conn.commit()
-
-
-def _require_znuny_files() -> None:
-    if not all((ZNUNY_DIR / name).is_file() for name in ZNUNY_FILES):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Znuny SQL files missing under {ZNUNY_DIR} and CI=true")
-        pytest.skip("../shared/znuny is not beside the repository")
 
 
 @pytest.fixture
 def znuny_url(pg_url_factory: Callable[[], str]) -> str:
     """A fresh PostgreSQL database loaded with schema, initial_insert and schema-post, in that order."""
-    _require_znuny_files()
+    require_znuny_files()
     url = pg_url_factory()
-    _load_znuny(url)
+    load_znuny(url)
     return url
 
 
 @pytest.fixture(scope="module")
 def znuny_reference(pg_url_factory: Callable[[], str]) -> str:
     """One Znuny-built database shared by the read-only comparisons of this module."""
-    _require_znuny_files()
+    require_znuny_files()
     url = pg_url_factory()
-    _load_znuny(url)
+    load_znuny(url)
     return url
 
 
@@ -69,7 +48,7 @@ def _rows(conn: psycopg.Connection[Any], sql: str) -> list[tuple[Any, ...]]:
 
 def snapshot(url: str) -> dict[str, Any]:
     """Everything of the database that is not mailgate's: tables, columns, constraints, indexes, data."""
-    with psycopg.connect(_conninfo(url)) as conn:
+    with psycopg.connect(conninfo(url)) as conn:
         tables = [r[0] for r in _rows(conn, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
         theirs = sorted(t for t in tables if not t.startswith("mailgate_"))
         return {
@@ -130,7 +109,7 @@ def test_attach_adds_only_mailgate_tables_and_touches_nothing(znuny_url: str) ->
 
 def test_attach_spool_is_usable(znuny_url: str) -> None:
     init_database(znuny_url)
-    with psycopg.connect(_conninfo(znuny_url)) as conn:
+    with psycopg.connect(conninfo(znuny_url)) as conn:
         conn.execute(
             "INSERT INTO mailgate_inbound (raw, sha256, size, source) VALUES (%s, %s, %s, 'pipe')",
             (b"Subject: x\r\n\r\nbody\r\n", "0" * 64, 19),
@@ -140,7 +119,7 @@ def test_attach_spool_is_usable(znuny_url: str) -> None:
 
 
 def _table_shape(url: str, table: str) -> dict[str, Any]:
-    with psycopg.connect(_conninfo(url)) as conn:
+    with psycopg.connect(conninfo(url)) as conn:
         columns = _rows(
             conn,
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
@@ -169,7 +148,7 @@ def test_fresh_schema_equals_znuny_built_schema(
 
 
 def test_shipped_seed_equals_what_znuny_inserts(znuny_reference: str) -> None:
-    with psycopg.connect(_conninfo(znuny_reference), row_factory=psycopg.rows.dict_row) as conn:
+    with psycopg.connect(conninfo(znuny_reference), row_factory=psycopg.rows.dict_row) as conn:
         for table, rows in load_znuny_seed().items():
             stored = conn.execute(f'SELECT * FROM "{table}" ORDER BY id').fetchall()
             assert [r["id"] for r in stored] == [row["values"]["id"] for row in rows], table
