@@ -154,19 +154,35 @@ def decode_text(
 
 
 def _candidates(codec: str | None, hints: tuple[str, ...]) -> list[str]:
-    """Charsets to try strictly after the declared one failed: UTF-8, relatives, the mail's others."""
-    found = ["utf-8", *RELATED.get(codec or "", ())]
+    """Charsets to try strictly after the declared one and UTF-8 failed: relatives, the mail's others."""
+    found = list(RELATED.get(codec or "", ()))
     for hint in hints:
         resolved = resolve(hint)
         if resolved and resolved not in ("ascii", codec):
             found += [resolved, *RELATED.get(resolved, ())]
-    return list(dict.fromkeys(c for c in found if c != codec))
+    return list(dict.fromkeys(c for c in found if c not in (codec, "utf-8")))
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few damaged sequences (a cut-off character), or None when it is not UTF-8."""
+    text = data.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    good = sum(1 for char in text if char > "\x7f") - damaged
+    return text if good >= 4 * damaged and good >= 2 else None
 
 
 def _repair(
     data: bytes, codec: str | None, defects: list[str], where: str, hints: tuple[str, ...], may_guess: bool
 ) -> str:
     """Decode bytes that are not valid in the declared codec: related charsets, a guess, or U+FFFD."""
+    text = _strict(data, "utf-8") if codec != "utf-8" else None
+    if text is not None:
+        defects.append(f"{where}: read as utf-8" + (f" (declared {codec})" if codec else ""))
+        return text
+    text = _mostly_utf8(data)
+    if text is not None:
+        defects.append(f"{where}: UTF-8 with damaged sequences, those replaced")
+        return text
     for candidate in _candidates(codec, hints):
         text = _strict(data, candidate)
         if text is not None:

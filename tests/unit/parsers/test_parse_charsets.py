@@ -71,3 +71,10 @@ def test_undecodable_bytes_become_replacement_characters_with_a_defect():
     text = decode_text(b"abc\x81\xffdef", "utf-8", defects)
     assert text.startswith("abc") and text.endswith("def") and "\ufffd" in text
     assert any("replaced" in d for d in defects)
+
+
+def test_utf8_with_a_cut_off_character_stays_utf8():
+    defects: list[str] = []
+    data = "Картинка с очень длинным именем".encode()[:-1]
+    text = decode_text(data, None, defects)
+    assert text.startswith("Картинка с очень") and text.endswith("\ufffd")
