@@ -16,7 +16,14 @@ from schema.lookups import (
     TicketType,
 )
 from schema.mail import MailAccount, MailQueue, PostmasterFilter
-from schema.pipeline import Decision, InstallationSetting, RoutingRule, TicketLink, UndeliverableAddress
+from schema.pipeline import (
+    Decision,
+    InstallationSetting,
+    RoutingRule,
+    TicketLink,
+    TicketTag,
+    UndeliverableAddress,
+)
 from schema.queues import (
     AutoResponse,
     AutoResponseType,
@@ -84,6 +91,7 @@ __all__ = [
     "TicketPriority",
     "TicketState",
     "TicketStateType",
+    "TicketTag",
     "TicketType",
     "UndeliverableAddress",
     "User",

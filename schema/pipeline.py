@@ -101,3 +101,18 @@ class InstallationSetting(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class TicketTag(Base):
+    """Table mailgate_ticket_tag: tags that routing rules put on tickets."""
+
+    __tablename__ = "mailgate_ticket_tag"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "tag", name="mailgate_ticket_tag_unique"),
+        Index("mailgate_ticket_tag_tag", "tag"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    tag: Mapped[str] = mapped_column(String(100))
+    create_time: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())

@@ -99,6 +99,8 @@ def apply_plan(
         ticket = writer.load_ticket(plan.ticket_id)
         if plan.outcome == "followup":
             _update_followup(writer, ticket, plan)
+    if plan.outcome in ("new_ticket", "followup"):
+        writer.tag(ticket, plan.tags)
     lookups = writer.lookups
     spec = ArticleSpec(
         sender_type_id=lookups.sender_type(plan.sender_type),

@@ -25,6 +25,7 @@ class Plan:
     responsible: int | None = None
     customer: str | None = None
     title: str | None = None
+    tags: tuple[str, ...] = ()
     sender_type: str = "customer"
     visible_for_customer: bool = True
     lock: bool = False

@@ -100,6 +100,7 @@ def _routed_values(session: Session, plan: Plan, decision: Decision, context: Pl
     plan.responsible = resolve_user(session, decision.responsible)
     plan.customer = decision.customer
     plan.title = decision.title or plan.title
+    plan.tags = decision.tags
     if decision.suppress_auto_reply:
         plan.auto_response = None
 

@@ -20,7 +20,7 @@ from schema import (
     Ticket,
     TicketHistory,
 )
-from schema.pipeline import Decision, TicketLink
+from schema.pipeline import Decision, TicketLink, TicketTag
 
 SYSTEM_USER = 1
 HISTORY_NAME_MAX = 200
@@ -36,6 +36,7 @@ def table_of(model: type[Base]) -> Table:
 FLUSH_ORDER: tuple[Table, ...] = tuple(
     table_of(model)
     for model in (
+        TicketTag,
         ArticleDataMime,
         ArticleDataMimePlain,
         ArticleDataMimeAttachment,
@@ -196,6 +197,19 @@ class TicketWriter:
                 **audit(self.now, self.user_id),
             },
         )
+
+    def tag(self, ticket: TicketRow, tags: tuple[str, ...]) -> None:
+        """Put tags on the ticket (tags it already has are left as they are)."""
+        if not tags:
+            return
+        existing = set(
+            self.session.connection()
+            .execute(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id))
+            .scalars()
+        )
+        for tag in dict.fromkeys(item.strip()[:100] for item in tags):
+            if tag and tag not in existing:
+                self.add(table_of(TicketTag), {"ticket_id": ticket.id, "tag": tag, "create_time": self.now})
 
     def add(self, table: Table, row: dict[str, Any]) -> None:
         """Queue a row for insertion at flush()."""

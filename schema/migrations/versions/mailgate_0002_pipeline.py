@@ -1,4 +1,4 @@
-"""Pipeline tables: rules, per-mail decisions with their trace, undeliverable addresses, links, settings.
+"""Pipeline tables: rules, decisions and their trace, undeliverable addresses, links, tags, settings.
 
 Revision ID: mailgate_0002
 Revises: mailgate_0001
@@ -79,6 +79,16 @@ def upgrade() -> None:
     )
     op.create_index("mailgate_ticket_link_ticket_id", "mailgate_ticket_link", ["ticket_id"])
     op.create_table(
+        "mailgate_ticket_tag",
+        sa.Column("id", BIGSERIAL, nullable=False),
+        sa.Column("ticket_id", sa.BigInteger(), nullable=False),
+        sa.Column("tag", sa.String(length=100), nullable=False),
+        sa.Column("create_time", sa.DateTime(), server_default=NOW, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("ticket_id", "tag", name="mailgate_ticket_tag_unique"),
+    )
+    op.create_index("mailgate_ticket_tag_tag", "mailgate_ticket_tag", ["tag"])
+    op.create_table(
         "mailgate_setting",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
@@ -88,6 +98,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("mailgate_setting")
+    op.drop_table("mailgate_ticket_tag")
     op.drop_table("mailgate_ticket_link")
     op.drop_table("mailgate_undeliverable")
     op.drop_table("mailgate_decision")

@@ -13,7 +13,7 @@ from mailgate.tickets.clock import now_utc
 from mailgate.tokens import issue_message_id
 from router import Action, Condition, Rule
 from schema import Article, InboundMail, InboundSource, Queue, Ticket, TicketState
-from schema.pipeline import Decision, RoutingRule, UndeliverableAddress
+from schema.pipeline import Decision, RoutingRule, TicketTag, UndeliverableAddress
 from tests.integration.pipeline.support import Gateway, mail, new_id
 
 SECRET = "test-secret"
@@ -177,3 +177,44 @@ def test_follow_up_state_of_a_pending_ticket(gateway: Gateway) -> None:
     with gateway.session() as session:
         ticket = session.get_one(Ticket, done.ticket_id)
         assert session.get_one(TicketState, ticket.ticket_state_id).name == "open"
+
+
+def test_rule_actions_tags_junk_and_ignore(gateway: Gateway) -> None:
+    rules = [
+        Rule(
+            name="tag vip",
+            position=1,
+            conditions=[Condition("sender_domain", "equals", "vip.example")],
+            actions=[Action("add_tags", ["vip", "priority-support"]), Action("set_title", "VIP request")],
+        ),
+        Rule(
+            name="spam to junk",
+            position=2,
+            conditions=[Condition("header:X-Spam-Flag", "equals", "YES")],
+            actions=[Action("move_to_junk")],
+        ),
+        Rule(
+            name="drop newsletters",
+            position=3,
+            conditions=[Condition("subject", "starts_with", "Newsletter")],
+            actions=[Action("ignore")],
+        ),
+    ]
+    with gateway.services.sessions.begin() as session:
+        replace_rules(session, rules)
+    try:
+        vip = gateway.deliver(mail(sender="ceo@vip.example", message_id=(first := new_id())))
+        again = gateway.deliver(mail(sender="ceo@vip.example", in_reply_to=first))
+        spam = gateway.deliver(mail(extra="X-Spam-Flag: YES"))
+        dropped = gateway.deliver(mail(subject="Newsletter November"))
+        with gateway.session() as session:
+            tags = session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == vip.ticket_id)).all()
+            assert sorted(tags) == ["priority-support", "vip"]
+            assert session.get_one(Ticket, vip.ticket_id).title == "VIP request"
+            spam_ticket = session.get_one(Ticket, spam.ticket_id)
+            assert session.get_one(Queue, spam_ticket.queue_id).name == "Junk"
+        assert again.ticket_id == vip.ticket_id
+        assert (dropped.state, dropped.outcome, dropped.ticket_id) == ("ignored", "ignored", None)
+    finally:
+        with gateway.services.sessions.begin() as session:
+            session.execute(delete(RoutingRule))
