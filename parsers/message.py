@@ -15,7 +15,7 @@ from parsers.limits import Budget, ParseOptions
 from parsers.model import Address, Body, BounceReport, Kind, ParsedMessage
 from parsers.msgids import message_id, message_ids
 from parsers.parts import Collected, PartWalker
-from parsers.repair import unindented_continuations
+from parsers.repair import repair_multiparts, unindented_continuations
 
 FEED_CHUNK = 1 << 20
 REDUCED_BODY = 1 << 20
@@ -46,6 +46,7 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
     """The full parse: headers, body, attachments, classification."""
     budget = Budget(options.time_budget)
     message = read_message(unindented_continuations(raw, defects))
+    repair_multiparts(message, defects, options.max_parts)
     hints = mail_charsets(message)
     result = _from_headers(message, options, defects, hints)
     walker = PartWalker(options, budget, defects, hints)

@@ -191,7 +191,7 @@ class PartWalker:
         if content_type == "text/html":
             self.found.html = text
             return
-        text, files = extract_uuencoded(text.replace("\r\n", "\n"), self.defects)
+        text, files = extract_uuencoded(text.replace("\r\n", "\n").replace("\r", "\n"), self.defects)
         if self.found.text is None:
             self.found.text = text
         else:

@@ -119,3 +119,30 @@ def test_text_enriched_alternative_is_kept_as_a_file():
     )
     parsed = parse(mail(*split(body)))
     assert parsed.body.text == "plain" and [a.content_type for a in parsed.attachments] == ["text/enriched"]
+
+
+def test_multipart_whose_boundary_lost_its_fold_is_split():
+    raw = mail(
+        HEAD + "Content-Type: multipart/mixed; boundary=OUT",
+        '--OUT\nContent-Type: multipart/alternative;\nboundary="IN"\n\n--IN\nContent-Type: text/plain\n\n'
+        "inner text\n--IN\nContent-Type: text/html\n\n<p>inner html</p>\n--IN--\n--OUT--\n",
+    )
+    parsed = parse(raw)
+    assert parsed.body.text.strip() == "inner text" and "inner html" in (parsed.body.html or "")
+    assert any("boundary repaired" in d for d in parsed.defects)
+
+
+def test_multipart_with_a_wrong_declared_boundary_uses_the_one_in_the_body():
+    raw = mail(
+        HEAD + 'Content-Type: multipart/report; report-type=delivery-status; boundary="declared"',
+        "preamble\n--used\nContent-Type: text/plain\n\nhuman part\n--used\n"
+        "Content-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\nStatus: 5.1.1\n--used--\n",
+    )
+    parsed = parse(raw)
+    assert parsed.body.text.strip() == "human part"
+    assert [a.content_type for a in parsed.attachments] == ["message/delivery-status"]
+
+
+def test_cr_only_line_ends_give_lf_text():
+    raw = (HEAD + "Content-Type: text/plain\n\nline one\nline two\n").replace("\n", "\r").encode()
+    assert parse(raw).body.text == "line one\nline two\n"
