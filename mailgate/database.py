@@ -29,7 +29,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a commit is on disk before the SMTP 250; WAL with NORMAL could lose it on power failure
+        cursor.execute("PRAGMA synchronous = FULL")
     finally:
         cursor.close()
 

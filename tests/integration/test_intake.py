@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -107,3 +108,11 @@ def test_a_failing_queue_never_fails_the_accept(engine: Engine) -> None:
     accepted = intake.accept(make_mail(), InboundSource.SMTP)
     with session_factory(engine)() as session:
         assert session.get_one(InboundMail, accepted.spool_id).state == "received"
+
+
+def test_sqlite_commits_are_synced_to_disk(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
