@@ -19,6 +19,7 @@ from parsers.uuencode import decode_uuencoded, extract_uuencoded
 
 BODY_TYPES = ("text/plain", "text/html")
 UUENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "x-uu"})
+_MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+", re.IGNORECASE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
 # alternatives that only restate the body; anything else in an alternative is kept as a file
 RESTATING_ALTERNATIVES = frozenset(
@@ -44,6 +45,15 @@ class Collected:
         """True when the text parts and inline images form the body together (no HTML part)."""
         kinds = {kind for kind, _ in self.pieces}
         return self.html is None and kinds == {"text", "image"}
+
+
+def content_type_of(part: Message) -> str:
+    """The part's media type, also when a missing ';' glued parameters onto it."""
+    content_type = part.get_content_type()
+    if _MEDIA_TYPE.fullmatch(content_type):
+        return content_type
+    match = _MEDIA_TYPE.match(content_type.strip())
+    return match.group().lower() if match else part.get_default_type()
 
 
 def _disposition(part: Message) -> str:
@@ -112,7 +122,7 @@ class PartWalker:
         self.found = Collected()
         self.parts_seen = 0
         self.unnamed = 0
-        self.stopped = False
+        self.noted: set[str] = set()
 
     def finish(self) -> Collected:
         """Settle the later text parts: part of the body when interleaved with images, else files."""
@@ -120,7 +130,7 @@ class PartWalker:
             for position, part in reversed(self.found.later_texts):
                 data = _decoded(part)
                 if data.strip():  # an empty trailing part (often after a missing close boundary)
-                    self._attach(part, part.get_content_type(), data, at=position)
+                    self._attach(part, content_type_of(part), data, at=position)
             self.found.pieces = [piece for piece in self.found.pieces[:1] if piece[0] == "text"]
         return self.found
 
@@ -135,21 +145,21 @@ class PartWalker:
         return self.found
 
     def _may_visit(self, depth: int) -> bool:
-        """Check the part count, nesting depth and time budget; note the first breach."""
+        """Check the part count and nesting depth; note each kind of breach once."""
         self.parts_seen += 1
         reason = None
         if self.parts_seen > self.options.max_parts:
             reason = f"more than {self.options.max_parts} parts; the rest were skipped"
         elif depth > self.options.max_depth:
             reason = f"nesting deeper than {self.options.max_depth}; deeper parts were skipped"
-        if reason and not self.stopped:
+        if reason and reason not in self.noted:
+            self.noted.add(reason)
             self.defects.append(reason)
-            self.stopped = reason.startswith("more")
         return reason is None
 
     def _visit(self, part: Message, depth: int) -> None:
         """Dispatch on the part's type."""
-        content_type = part.get_content_type()
+        content_type = content_type_of(part)
         payload = part.get_payload()
         if isinstance(payload, list) and content_type.startswith("multipart/"):
             children = [child for child in payload if isinstance(child, Message)]

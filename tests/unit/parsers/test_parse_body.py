@@ -146,3 +146,8 @@ def test_multipart_with_a_wrong_declared_boundary_uses_the_one_in_the_body():
 def test_cr_only_line_ends_give_lf_text():
     raw = (HEAD + "Content-Type: text/plain\n\nline one\nline two\n").replace("\n", "\r").encode()
     assert parse(raw).body.text == "line one\nline two\n"
+
+
+def test_content_type_with_a_missing_semicolon_is_still_text():
+    parsed = parse(mail(HEAD + "Content-Type: text/plain charset=us-ascii", "plain words\n"))
+    assert parsed.body.text == "plain words\n" and parsed.attachments == []
