@@ -6,7 +6,9 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
+from email import policy
 from email.message import Message
+from email.parser import BytesFeedParser
 
 from parsers.charsets import decode_text
 from parsers.filenames import clean_filename, declared_filename, invented_filename
@@ -14,10 +16,12 @@ from parsers.headers import decode_header
 from parsers.limits import Budget, ParseOptions
 from parsers.model import Attachment
 from parsers.rawparts import embedded_bytes
+from parsers.smime import signed_content
 from parsers.tnef import expand_tnef, is_tnef
 from parsers.uuencode import decode_uuencoded, extract_uuencoded
 
 BODY_TYPES = ("text/plain", "text/html")
+SMIME_TYPES = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 UUENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "x-uu"})
 _MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+", re.IGNORECASE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
@@ -175,7 +179,18 @@ class PartWalker:
         elif self._is_body(part, content_type, depth):
             self._body(part, content_type)
         else:
-            self._attach(part, content_type, _decoded(part))
+            data = _decoded(part)
+            if content_type in SMIME_TYPES:
+                self._opaque_signed(data, depth)
+            self._attach(part, content_type, data)
+
+    def _opaque_signed(self, blob: bytes, depth: int) -> None:
+        """Show what an opaque S/MIME signed mail carries (the blob itself stays a file)."""
+        content = signed_content(blob)
+        if content is not None:
+            parser = BytesFeedParser(policy=policy.compat32)
+            parser.feed(content)
+            self.walk(parser.close(), depth + 1)
 
     def _is_body(self, part: Message, content_type: str, depth: int) -> bool:
         """True for a text or HTML part that is not a file and whose body slot is still free."""

@@ -179,3 +179,54 @@ def test_unnamed_parts_named_from_content_location_or_content_id():
         "Content-Type: image/jpeg\nContent-ID: <image001.jpg@01D1C2D3>\n\njpg",
     )
     assert names(raw) == ["logo.png", "image001.jpg"]
+
+
+def der(tag: int, content: bytes) -> bytes:
+    length = len(content)
+    if length < 0x80:
+        return bytes([tag, length]) + content
+    size = (length.bit_length() + 7) // 8
+    return bytes([tag, 0x80 | size]) + length.to_bytes(size, "big") + content
+
+
+def ber_indefinite(tag: int, *children: bytes) -> bytes:
+    return bytes([tag, 0x80]) + b"".join(children) + b"\x00\x00"
+
+
+SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
+DATA = bytes.fromhex("2a864886f70d010701")
+
+
+def opaque_signed(entity: bytes, *, streamed: bool = False) -> bytes:
+    if streamed:  # how streaming signers write it: indefinite lengths, the content in chunks
+        chunks = [der(0x04, entity[i : i + 16]) for i in range(0, len(entity), 16)]
+        encapsulated = ber_indefinite(
+            0x30, der(0x06, DATA), ber_indefinite(0xA0, ber_indefinite(0x24, *chunks))
+        )
+    else:
+        encapsulated = der(0x30, der(0x06, DATA) + der(0xA0, der(0x04, entity)))
+    signed = der(0x30, der(0x02, b"\x01") + der(0x31, b"") + encapsulated + der(0x31, b""))
+    return der(0x30, der(0x06, SIGNED_DATA) + der(0xA0, signed))
+
+
+def test_opaque_smime_signed_mail_shows_its_content_and_keeps_the_blob():
+    entity = b"Content-Type: text/plain\r\n\r\nsigned words\r\n"
+    for streamed in (False, True):
+        blob = opaque_signed(entity, streamed=streamed)
+        raw = mail(
+            HEAD + "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\n"
+            "Content-Transfer-Encoding: base64",
+            b64(blob),
+        )
+        parsed = parse(raw)
+        assert parsed.body.text.strip() == "signed words"
+        assert [(a.filename, a.data) for a in parsed.attachments] == [("smime.p7m", blob)]
+
+
+def test_encrypted_or_damaged_pkcs7_is_only_a_file():
+    raw = mail(
+        HEAD + "Content-Type: application/pkcs7-mime; name=smime.p7m\n" + BASE64.rstrip("\n"),
+        b64(b"\x30\x80" * 500),
+    )
+    parsed = parse(raw)
+    assert parsed.body.text == "" and [a.filename for a in parsed.attachments] == ["smime.p7m"]
