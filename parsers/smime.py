@@ -9,7 +9,7 @@ MAX_DEPTH = 32
 MAX_ELEMENTS = 10_000
 
 
-class _Malformed(ValueError):
+class _MalformedError(ValueError):
     """The bytes are not the BER/DER structure expected."""
 
 
@@ -40,7 +40,7 @@ class _Reader:
         """The element starting at pos."""
         self.elements += 1
         if depth > MAX_DEPTH or self.elements > MAX_ELEMENTS or pos + 2 > len(self.data):
-            raise _Malformed("too deep, too many elements or truncated")
+            raise _MalformedError("too deep, too many elements or truncated")
         tag, pos = self.data[pos], pos + 1
         if tag & 0x1F == 0x1F:  # multi-byte tag number
             while pos < len(self.data) and self.data[pos] & 0x80:
@@ -56,7 +56,7 @@ class _Reader:
             count = length & 0x7F
             length, pos = int.from_bytes(self.data[pos : pos + count], "big"), pos + count
         if pos + length > len(self.data):
-            raise _Malformed("length beyond the data")
+            raise _MalformedError("length beyond the data")
         return _Element(tag, pos, pos + length, pos + length)
 
     def children(self, parent: _Element, depth: int) -> list[_Element]:
@@ -86,5 +86,5 @@ def signed_content(blob: bytes) -> bytes | None:
         encapsulated = next(e for e in reader.children(signed_data, 2) if e.tag == 0x30)
         explicit = reader.children(encapsulated, 3)[1]
         return reader.octets(reader.children(explicit, 4)[0], 5)
-    except (_Malformed, IndexError, ValueError, StopIteration):
+    except (_MalformedError, IndexError, ValueError, StopIteration):
         return None
