@@ -174,7 +174,6 @@ def _body(found: Collected, options: ParseOptions, budget: Budget, defects: list
         html = sanitize(markup, options.allow_remote_content)
     text = found.text
     if found.interleaved:
-        text = "\n".join(value for kind, value in found.pieces if kind == "text")
         html = sanitize(pieces_to_html(found.pieces), options.allow_remote_content)
     if text is None:
         if html is not None and not budget.spent():

@@ -41,8 +41,6 @@ class Collected:
     # the body in order when a mail interleaves several text parts with inline images
     # (as Apple Mail sends it): ("text", text) and ("image", content id) pieces
     pieces: list[tuple[str, str]] = field(default_factory=list)
-    # text parts after the first: (position among the attachments, part), files unless joined
-    later_texts: list[tuple[int, Message]] = field(default_factory=list)
 
     @property
     def interleaved(self) -> bool:
@@ -129,13 +127,14 @@ class PartWalker:
         self.noted: set[str] = set()
 
     def finish(self) -> Collected:
-        """Settle the later text parts: part of the body when interleaved with images, else files."""
-        if not self.found.interleaved:
-            for position, part in reversed(self.found.later_texts):
-                data = _decoded(part)
-                if data.strip():  # an empty trailing part (often after a missing close boundary)
-                    self._attach(part, content_type_of(part), data, at=position)
-            self.found.pieces = [piece for piece in self.found.pieces[:1] if piece[0] == "text"]
+        """The collection, with every inline plain-text part joined into the text body.
+
+        Mail clients split one message into several text parts around files and images
+        (Apple Mail, list footers): a helpdesk shows them all as the message.
+        """
+        texts = [value for kind, value in self.found.pieces if kind == "text"]
+        if len(texts) > 1:
+            self.found.text = "\n".join(text.rstrip("\n") for text in texts if text.strip()) + "\n"
         return self.found
 
     def walk(self, part: Message, depth: int = 0) -> Collected:
@@ -219,8 +218,6 @@ class PartWalker:
         text, files = extract_uuencoded(text.replace("\r\n", "\n").replace("\r", "\n"), self.defects)
         if self.found.text is None:
             self.found.text = text
-        else:
-            self.found.later_texts.append((len(self.found.attachments), part))
         self.found.pieces.append(("text", text))
         for name, data in files:
             self._add(name, _guess_type(name), data, None, False)

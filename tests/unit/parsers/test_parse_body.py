@@ -98,13 +98,13 @@ def test_multipart_without_boundary_is_read_as_text():
     assert parsed.body.text.strip() == "just text"
 
 
-def test_later_text_parts_without_inline_images_are_files_not_body():
+def test_later_text_parts_are_joined_into_the_body_not_files():
     body = multipart(
         "mixed", ["Content-Type: text/plain\n\nthe message", "Content-Type: text/plain\n\nlist footer"]
     )
     parsed = parse(mail(*split(body)))
-    assert parsed.body.text.strip() == "the message"
-    assert [a.data for a in parsed.attachments] == [b"list footer"]
+    assert parsed.body.text == "the message\nlist footer\n"
+    assert parsed.attachments == [] and parsed.body.html is None
 
 
 def test_single_part_text_mail_with_a_filename_is_still_the_body():
