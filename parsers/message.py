@@ -27,11 +27,26 @@ def parse(raw: bytes, options: ParseOptions | None = None) -> ParsedMessage:
     """Read one raw mail; broken input gives a best-effort result with its defects listed."""
     options = options or ParseOptions()
     defects: list[str] = []
+    data = _as_bytes(raw, defects)
     try:
-        return _parse(bytes(raw), options, defects)
+        return _parse(data, options, defects)
     except Exception as error:  # the promise is: never raise on any input
         defects.append(f"full parse failed ({type(error).__name__}); reduced parse returned")
-        return reduced_parse(raw, defects)
+        return reduced_parse(data, defects)
+
+
+def _as_bytes(raw: object, defects: list[str]) -> bytes:
+    """The input as bytes: text is encoded, anything unusable becomes empty (with a defect)."""
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        defects.append("input was text, not bytes; encoded as UTF-8")
+        return raw.encode("utf-8", "surrogateescape")
+    try:
+        return bytes(raw)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        defects.append(f"input of type {type(raw).__name__} is not mail bytes")
+        return b""
 
 
 def read_message(raw: bytes) -> Message:
@@ -234,6 +249,9 @@ def reduced_parse(raw: bytes, defects: list[str]) -> ParsedMessage:
     except Exception as error:  # even the headers are beyond reading
         defects.append(f"headers unreadable: {type(error).__name__}")
         result, rest = ParsedMessage(), raw
-    result.body = Body(text=decode_text(rest[:REDUCED_BODY], None, defects, "body"))
+    try:
+        result.body = Body(text=decode_text(rest[:REDUCED_BODY], None, defects, "body"))
+    except Exception as error:  # nothing more can be done; the raw bytes stay in the spool
+        defects.append(f"body unreadable: {type(error).__name__}")
     result.defects = defects
     return result

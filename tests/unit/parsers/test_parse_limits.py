@@ -116,3 +116,9 @@ def test_hostile_inputs_finish_within_two_seconds(name):
     parsed, seconds = timed(raw)
     assert seconds < 2, f"{name} took {seconds:.2f}s"
     assert isinstance(parsed.body.text, str)
+
+
+def test_inputs_that_are_not_bytes_do_not_raise():
+    assert parse("From: a@example.com\n\nhi\n").body.text == "hi\n"  # type: ignore[arg-type]
+    assert parse(bytearray(b"From: a@example.com\n\nhi\n")).body.text == "hi\n"  # type: ignore[arg-type]
+    assert parse(None).defects  # type: ignore[arg-type]
