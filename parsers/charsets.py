@@ -60,6 +60,15 @@ GUESS_LIMIT = 200_000
 SINGLE_BYTE = frozenset({"ascii", "cp874", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic"})
 
 
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
+
+
+def meta_charset(markup: bytes) -> str | None:
+    """The charset an HTML document declares in its <meta> tags (first 4 KB), or None."""
+    match = _META_CHARSET.search(markup[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
 def canonical_label(label: str | None) -> str:
     """A charset label lower-cased and stripped of quotes, comments and RFC 2231 language."""
     text = (label or "").strip().strip("\"'").strip().lower()

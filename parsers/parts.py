@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import quopri
 import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
 from email.parser import BytesFeedParser
 
-from parsers.charsets import decode_text
+from parsers.charsets import decode_text, meta_charset, resolve
 from parsers.filenames import clean_filename, declared_filename, invented_filename
 from parsers.headers import decode_header
 from parsers.limits import Budget, ParseOptions
@@ -22,6 +23,9 @@ from parsers.uuencode import decode_uuencoded, extract_uuencoded
 
 BODY_TYPES = ("text/plain", "text/html")
 SMIME_TYPES = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
+QUOTED_PRINTABLE = frozenset(
+    {"quoted-printable", "x-quoted-printable", "qp", "quoted-printable;", "quotedprintable"}
+)
 UUENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "x-uu"})
 _MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+", re.IGNORECASE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
@@ -81,17 +85,19 @@ def _decoded(part: Message) -> bytes:
     Line ends of text sent as plain 7bit/8bit are transport detail: they are given as LF.
     """
     payload = part.get_payload()
-    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower().replace("_", "-")
     if not isinstance(payload, str):
         return b""
-    if encoding == "base64":
+    if "base64" in encoding:  # also 'x-base64', 'base64;' and such misspellings
         return decode_base64(payload)
     if encoding in UUENCODINGS:
         return decode_uuencoded(payload)
+    if encoding in QUOTED_PRINTABLE:
+        return quopri.decodestring(payload.encode("utf-8", "surrogateescape"))
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         data = payload.encode("utf-8", "surrogateescape")
-    if encoding == "quoted-printable" or b"\r" not in data:
+    if b"\r" not in data:
         return data
     return data.replace(b"\r\n", b"\n")
 
@@ -210,8 +216,15 @@ class PartWalker:
         """Decode a body part into the text or HTML slot."""
         charset = part.get_param("charset")
         label = charset if isinstance(charset, str) else None
+        data = _decoded(part)
+        if (
+            content_type == "text/html"
+            and (label is None or resolve(label) == "ascii")
+            and not data.isascii()
+        ):
+            label = meta_charset(data) or label
         may_guess = not self.budget.spent()
-        text = decode_text(_decoded(part), label, self.defects, content_type, self.hints, may_guess)
+        text = decode_text(data, label, self.defects, content_type, self.hints, may_guess)
         if content_type == "text/html":
             self.found.html = text
             return

@@ -151,3 +151,19 @@ def test_cr_only_line_ends_give_lf_text():
 def test_content_type_with_a_missing_semicolon_is_still_text():
     parsed = parse(mail(HEAD + "Content-Type: text/plain charset=us-ascii", "plain words\n"))
     assert parsed.body.text == "plain words\n" and parsed.attachments == []
+
+
+def test_html_without_charset_parameter_uses_its_meta_charset():
+    html = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head>'
+    html += "<body><p>Gr\xfc\xdfe \x93quoted\x94</p></body></html>"
+    parsed = parse(mail(HEAD + "Content-Type: text/html", html.encode("latin-1")))
+    assert "Grüße “quoted”" in (parsed.body.html or "")
+
+
+def test_misspelled_transfer_encodings_are_decoded():
+    parsed = parse(
+        mail(HEAD + "Content-Type: text/plain\nContent-Transfer-Encoding: quoted_printable", "a=3Db\n")
+    )
+    assert parsed.body.text == "a=b\n"
+    parsed = parse(mail(HEAD + "Content-Type: text/plain\nContent-Transfer-Encoding: x-base64", "aGVsbG8=\n"))
+    assert parsed.body.text == "hello"
