@@ -184,34 +184,38 @@ def _repair(
     data: bytes, codec: str | None, defects: list[str], where: str, hints: tuple[str, ...], may_guess: bool
 ) -> str:
     """Decode bytes that are not valid in the declared codec: related charsets, a guess, or U+FFFD."""
-    text = _strict(data, "utf-8") if codec != "utf-8" else None
-    if text is not None:
-        defects.append(f"{where}: read as utf-8" + (f" (declared {codec})" if codec else ""))
+    declared = f" (declared {codec})" if codec else ""
+    found = _readable(data, codec, hints, may_guess)
+    if found is not None:
+        how, text = found
+        defects.append(f"{where}: {how}{declared}")
         return text
-    text = _mostly_utf8(data)
-    if text is not None:
-        defects.append(f"{where}: UTF-8 with damaged sequences, those replaced")
-        return text
-    for candidate in _candidates(codec, hints):
-        text = _strict(data, candidate)
-        if text is not None:
-            defects.append(f"{where}: read as {candidate}" + (f" (declared {codec})" if codec else ""))
-            return text
-    eight_bit = sum(1 for byte in data[:4096] if byte > 0x7F)
-    guessed = guess(data) if may_guess and eight_bit >= MIN_GUESS_BYTES else None
-    if guessed and guessed != codec:
-        text = _strict(data, guessed)
-        if text is not None:
-            defects.append(
-                f"{where}: charset guessed as {guessed}" + (f" (declared {codec})" if codec else "")
-            )
-            return text
     fallback = codec if codec and codec not in ("ascii", "utf-7") else "cp1252"
-    text = _strict(data, fallback)
-    if text is not None:
+    strict = _strict(data, fallback)
+    if strict is not None:
         defects.append(f"{where}: undeclared 8-bit text read as {fallback}")
-        return text
+        return strict
     defects.append(f"{where}: undecodable bytes replaced (decoded as {fallback})")
     if fallback == JIS:
         return decode_iso2022jp(data, errors="replace")
     return data.decode(fallback, errors="replace")
+
+
+def _readable(
+    data: bytes, codec: str | None, hints: tuple[str, ...], may_guess: bool
+) -> tuple[str, str] | None:
+    """(how, text) from the first reading that works: UTF-8, relatives and hints, a guess."""
+    text = _strict(data, "utf-8") if codec != "utf-8" else None
+    if text is not None:
+        return "read as utf-8", text
+    text = _mostly_utf8(data)
+    if text is not None:
+        return "UTF-8 with damaged sequences, those replaced", text
+    for candidate in _candidates(codec, hints):
+        text = _strict(data, candidate)
+        if text is not None:
+            return f"read as {candidate}", text
+    eight_bit = sum(1 for byte in data[:4096] if byte > 0x7F)
+    guessed = guess(data) if may_guess and eight_bit >= MIN_GUESS_BYTES else None
+    text = _strict(data, guessed) if guessed and guessed != codec else None
+    return (f"charset guessed as {guessed}", text) if text is not None else None

@@ -258,49 +258,40 @@ class PartWalker:
             label = decode_header(subject, self.defects, self.hints) if subject else None
         self._attach(part, content_type, data, label)
 
-    def _attach(
-        self, part: Message, content_type: str, data: bytes, label: str | None = None, at: int | None = None
-    ) -> None:
+    def _attach(self, part: Message, content_type: str, data: bytes, label: str | None = None) -> None:
         """Record one attachment; winmail.dat is replaced by the files it carries."""
         filename = declared_filename(part, self.defects)
         if is_tnef(content_type, filename) and not self.budget.spent():
             files = expand_tnef(data, self.defects)
+            for name, inner_type, inner_data in files:
+                self._add(name, inner_type, inner_data, None, False)
             if files:
-                for name, inner_type, inner_data in files:
-                    self._add(name, inner_type, inner_data, None, False)
                 return
-        if not filename:
-            filename = _name_from_location(part, self.defects)
-        if not filename:
-            description = _raw_header(part, "content-description")
-            label = label or (decode_header(description, self.defects, self.hints) if description else None)
-            label = label or _name_from_content_id(part)
-            if not label:
-                self.unnamed += 1
-                label = f"file-{self.unnamed}"
-            filename = invented_filename(label, content_type)
+        filename = filename or self._invented_name(part, content_type, label)
         content_id = _content_id(part)
         disposition = _disposition(part)
         inline = disposition == "inline" or (not disposition and content_id is not None)
-        self._add(filename, content_type, data, content_id, inline, at)
+        self._add(filename, content_type, data, content_id, inline)
         if disposition == "inline" and content_id and content_type.startswith("image/"):
             self.found.pieces.append(("image", content_id))
 
-    def _add(
-        self,
-        filename: str,
-        content_type: str,
-        data: bytes,
-        cid: str | None,
-        inline: bool,
-        at: int | None = None,
-    ) -> None:
-        """Add an Attachment with its hash (at a given position, or at the end)."""
-        attachment = Attachment(filename, content_type, data, hashlib.sha256(data).hexdigest(), cid, inline)
-        if at is None:
-            self.found.attachments.append(attachment)
-        else:
-            self.found.attachments.insert(at, attachment)
+    def _invented_name(self, part: Message, content_type: str, label: str | None) -> str:
+        """A name for an unnamed part: Content-Location, subject or description, Content-ID, counter."""
+        location = _name_from_location(part, self.defects)
+        if location:
+            return location
+        description = _raw_header(part, "content-description")
+        label = label or (decode_header(description, self.defects, self.hints) if description else None)
+        label = label or _name_from_content_id(part)
+        if not label:
+            self.unnamed += 1
+            label = f"file-{self.unnamed}"
+        return invented_filename(label, content_type)
+
+    def _add(self, filename: str, content_type: str, data: bytes, cid: str | None, inline: bool) -> None:
+        """Append an Attachment with its hash."""
+        digest = hashlib.sha256(data).hexdigest()
+        self.found.attachments.append(Attachment(filename, content_type, data, digest, cid, inline))
 
 
 def _raw_header(part: Message, name: str) -> str | None:
