@@ -190,12 +190,12 @@ def _body(found: Collected, options: ParseOptions, budget: Budget, defects: list
     text = found.text
     if found.interleaved:
         html = sanitize(pieces_to_html(found.pieces), options.allow_remote_content)
-    if text is None:
-        if html is not None and not budget.spent():
+    if (text is None or not text.strip()) and html:  # no text part, or an empty one
+        if not budget.spent():
             text = to_text(html)
         else:
-            text = quick_text(html or "")
-    return Body(text=text, html=html)
+            text = quick_text(html)
+    return Body(text=text or "", html=html)
 
 
 def _classify(

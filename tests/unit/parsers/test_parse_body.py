@@ -167,3 +167,10 @@ def test_misspelled_transfer_encodings_are_decoded():
     assert parsed.body.text == "a=b\n"
     parsed = parse(mail(HEAD + "Content-Type: text/plain\nContent-Transfer-Encoding: x-base64", "aGVsbG8=\n"))
     assert parsed.body.text == "hello"
+
+
+def test_empty_text_alternative_takes_its_text_from_the_html():
+    body = multipart(
+        "alternative", ["Content-Type: text/plain\n\n\n", "Content-Type: text/html\n\n<p>real words</p>"]
+    )
+    assert parse(mail(*split(body))).body.text.strip() == "real words"
