@@ -9,7 +9,7 @@ import click
 
 @click.command()
 @click.option("--jsonl", is_flag=True, default=True, help="One JSON object per line (the only format).")
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path())
 def parse(jsonl: bool, files: tuple[str, ...]) -> None:
     """Parse mail files and print one JSON line per file (see CONTRACT.md)."""
     from parsers import parse as parse_mail

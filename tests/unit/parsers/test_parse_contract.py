@@ -54,3 +54,12 @@ def test_cli_prints_one_json_line_per_file_and_reports_unreadable_files(tmp_path
     records = [json.loads(line) for line in result.output.splitlines()]
     assert records[0]["path"] == str(good) and records[0]["ok"] is True
     assert records[1]["path"] == str(missing) and records[1]["ok"] is False and records[1]["error"]
+
+
+def test_cli_reports_a_directory_as_unreadable_and_goes_on(tmp_path):
+    good = tmp_path / "good.eml"
+    good.write_bytes(RAW)
+    result = CliRunner().invoke(cli, ["parse", "--jsonl", str(tmp_path), str(good)])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert first["ok"] is False and second["ok"] is True
