@@ -23,4 +23,5 @@ def parse(jsonl: bool, files: tuple[str, ...]) -> None:
             record = failure(path, f"cannot read file: {error.strerror or error}")
         else:
             record = to_contract(parse_mail(raw), path)
-        click.echo(json.dumps(record, ensure_ascii=False))
+        # bytes, so that no odd character in a mail can stop the output
+        click.echo(json.dumps(record, ensure_ascii=False).encode("utf-8", "replace"))
