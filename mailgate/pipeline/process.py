@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import TextClause, bindparam, text, update
+from sqlalchemy import TextClause, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,6 +40,17 @@ CLAIM = (
     .where(InboundMail.id == bindparam("spool_id"), InboundMail.state.in_(CLAIMABLE))
     .values(attempts=InboundMail.attempts + 1, next_attempt_at=None)
     .returning(InboundMail.raw, InboundMail.envelope_recipients, InboundMail.imap_account_id)
+)
+# PostgreSQL: a row another worker is processing right now is skipped at once instead of waited for
+# (the same id can be queued twice: by the listener and by the sweeper); that worker finishes it, and
+# if it fails the row is failed or received again for a later retry.
+CLAIM_SKIP_LOCKED = CLAIM.where(
+    InboundMail.id.in_(
+        select(InboundMail.id)
+        .where(InboundMail.id == bindparam("spool_id"))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
 )
 FINISH = update(InboundMail).where(InboundMail.id == bindparam("spool_id"))
 
@@ -114,7 +125,9 @@ class InboundProcessor:
     def _claim(self, session: Session, spool_id: int) -> _Claimed | None:
         """Lock the row and mark it processing; None if it is not waiting to be processed."""
         values = {"spool_id": spool_id, "state": InboundState.PROCESSING.value, "changed_at": self._clock()}
-        claimed = session.connection().execute(CLAIM, values).first()
+        connection = session.connection()
+        claim = CLAIM_SKIP_LOCKED if connection.dialect.name == "postgresql" else CLAIM
+        claimed = connection.execute(claim, values).first()
         if claimed is None:
             return None
         trusted = self._trusted(session, claimed.imap_account_id)
