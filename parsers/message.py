@@ -64,7 +64,7 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
     repair_multiparts(message, defects, options.max_parts)
     hints = mail_charsets(message)
     result = _from_headers(message, options, defects, hints)
-    walker = PartWalker(options, budget, defects, hints)
+    walker = PartWalker(options, budget, defects, hints, "\r\n" if b"\r\n" in raw[:4096] else "\n")
     walker.walk(message)
     found = walker.finish()
     result.body = _body(found, options, budget, defects)

@@ -26,6 +26,7 @@ SMIME_TYPES = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 QUOTED_PRINTABLE = frozenset(
     {"quoted-printable", "x-quoted-printable", "qp", "quoted-printable;", "quotedprintable"}
 )
+SEVEN_BIT = frozenset({"", "7bit", "7-bit"})  # line ends of 7bit text are transport detail
 UUENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "x-uu"})
 _MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+", re.IGNORECASE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
@@ -82,10 +83,10 @@ def _content_id(part: Message) -> str | None:
 def _decoded(part: Message) -> bytes:
     """The part's payload with its transfer encoding undone, damaged encodings repaired.
 
-    Line ends of text sent as plain 7bit/8bit are transport detail: they are given as LF.
+    Line ends of text sent as 7bit are transport detail: they are given as LF.
     """
     payload = part.get_payload()
-    encoding = str(part.get("content-transfer-encoding", "")).strip().lower().replace("_", "-")
+    encoding = _transfer_encoding(part)
     if not isinstance(payload, str):
         return b""
     if "base64" in encoding:  # also 'x-base64', 'base64;' and such misspellings
@@ -97,9 +98,12 @@ def _decoded(part: Message) -> bytes:
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         data = payload.encode("utf-8", "surrogateescape")
-    if b"\r" not in data:
-        return data
-    return data.replace(b"\r\n", b"\n")
+    return data.replace(b"\r\n", b"\n") if encoding in SEVEN_BIT and b"\r" in data else data
+
+
+def _transfer_encoding(part: Message) -> str:
+    """The Content-Transfer-Encoding, lower-cased, with '_' read as '-'."""
+    return str(part.get("content-transfer-encoding", "")).strip().lower().replace("_", "-")
 
 
 def decode_base64(payload: str) -> bytes:
@@ -120,10 +124,16 @@ class PartWalker:
     """Walks a compat32 message tree within the parse options' limits."""
 
     def __init__(
-        self, options: ParseOptions, budget: Budget, defects: list[str], hints: tuple[str, ...] = ()
+        self,
+        options: ParseOptions,
+        budget: Budget,
+        defects: list[str],
+        hints: tuple[str, ...] = (),
+        linesep: str = "\n",
     ) -> None:
         """Prepare an empty collection; hints are the charsets the mail declares anywhere."""
         self.hints = hints
+        self.linesep = linesep
         self.options = options
         self.budget = budget
         self.defects = defects
@@ -250,7 +260,10 @@ class PartWalker:
 
     def _embedded(self, part: Message, content_type: str) -> None:
         """An attached mail or report: kept whole, named after its subject or description."""
-        data = embedded_bytes(part).replace(b"\r\n", b"\n")
+        if _transfer_encoding(part) in SEVEN_BIT:
+            data = embedded_bytes(part).replace(b"\r\n", b"\n")
+        else:  # 8bit/binary content is kept byte for byte, line ends included
+            data = embedded_bytes(part, self.linesep)
         label = None
         if content_type in ("message/rfc822", "message/global"):
             inner = part.get_payload(0)

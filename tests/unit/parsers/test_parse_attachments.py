@@ -230,3 +230,11 @@ def test_encrypted_or_damaged_pkcs7_is_only_a_file():
     )
     parsed = parse(raw)
     assert parsed.body.text == "" and [a.filename for a in parsed.attachments] == ["smime.p7m"]
+
+
+def test_attached_mail_sent_8bit_keeps_its_crlf_line_ends_7bit_gets_lf():
+    inner = "From: c@example.com\nSubject: x\n\nbody line\nsecond line"
+    for encoding, expected in (("8bit", inner.replace("\n", "\r\n")), ("7bit", inner)):
+        part = f"Content-Type: message/rfc822\nContent-Transfer-Encoding: {encoding}\n\n{inner}\n"
+        raw = with_parts(part).replace(b"\n", b"\r\n")
+        assert parse(raw).attachments[0].data == expected.encode(), encoding
