@@ -13,7 +13,10 @@ from mailgate.settings import Settings, load_settings
 
 # name -> (module under mailgate.commands, attribute); imported only when the command runs
 COMMANDS: dict[str, str] = {
+    "address": "address:address",
     "config": "config:config",
+    "imap": "imap:imap",
+    "import": "importer:import_mail",
     "init": "init:init",
     "deliver": "deliver:deliver",
     "parse": "parse:parse",

@@ -32,6 +32,11 @@ class Settings:
     system_id: str = "10"
     fqdn: str = "mailgate.localhost"
     max_message_size: int = 50 * 1024 * 1024
+    smtp_recipients: str = "system"
+    smtp_max_recipients: int = 100
+    smtp_timeout: int = 300
+    smtp_tls_cert: str = ""
+    smtp_tls_key: str = ""
     log_level: str = "INFO"
 
     def masked(self) -> dict[str, str]:
@@ -94,6 +99,11 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
         env_name = f"{ENV_PREFIX}{name.upper()}"
         if env_name in environ:
             values[name] = environ[env_name]
-    types = {"max_message_size": int}
+    types = {name: int for name, item in known.items() if item.type in (int, "int")}
     coerced = {name: _coerce(name, raw, types.get(name, str)) for name, raw in values.items()}
-    return dataclasses.replace(Settings(), **coerced)
+    settings = dataclasses.replace(Settings(), **coerced)
+    if settings.smtp_recipients not in ("system", "any"):
+        raise ConfigError(
+            f"MAILGATE_SMTP_RECIPIENTS must be 'system' or 'any', got {settings.smtp_recipients!r}"
+        )
+    return settings

@@ -13,8 +13,10 @@ import click
 
 from mailgate.cli import settings_from
 from mailgate.logconfig import configure_logging
+from mailgate.recipients import RecipientPolicy
+from mailgate.secret import installation_secret
 from mailgate.services import Services, build_services
-from mailgate.smtp import start_listener
+from mailgate.smtp import ListenerConfig, start_listener
 
 DB_THREADS = 8
 
@@ -35,15 +37,15 @@ async def _serve_listeners(services: Services) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    secret = installation_secret(settings, services.sessions)
+    policy = RecipientPolicy(services.sessions, secret, accept_any=settings.smtp_recipients == "any")
     with ThreadPoolExecutor(DB_THREADS, thread_name_prefix="spool") as executor:
         servers = [
             await start_listener(
                 services.intake,
                 executor,
                 listen,
-                lmtp=lmtp,
-                max_size=settings.max_message_size,
-                hostname=settings.fqdn,
+                ListenerConfig.from_settings(settings, lmtp=lmtp, recipients=policy),
             )
             for listen, lmtp in _listeners(services)
         ]

@@ -82,6 +82,14 @@ def test_init_then_run_on_embedded_defaults_accepts_mail(tmp_path: Path) -> None
     env.pop("MAILGATE_DATABASE_URL", None)
     init = subprocess.run([*MAILGATE, "init"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
     assert init.returncode == 0, init.stderr
+    added = subprocess.run(
+        [*MAILGATE, "address", "add", "support@example.org"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
     log = (tmp_path / "run.log").open("wb")
     proc = subprocess.Popen([*MAILGATE, "run"], cwd=tmp_path, env=env, stderr=log)
     try:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from mailgate.database import create_engine_for, session_factory
 from mailgate.intake import Intake
-from mailgate.smtp import start_listener
+from mailgate.smtp import ListenerConfig, start_listener
 from schema.spool import InboundMail
 
 
@@ -27,18 +27,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def listener(intake: Intake, *, lmtp: bool = False, max_size: int = 1_000_000) -> Iterator[int]:
+def listener(
+    intake: Intake, *, lmtp: bool = False, max_size: int = 1_000_000, config: ListenerConfig | None = None
+) -> Iterator[int]:
     """Run start_listener on a free port in a background event loop; yields the port."""
+    config = config or ListenerConfig(lmtp=lmtp, max_size=max_size, hostname="mx.test")
     port = free_port()
     loop = asyncio.new_event_loop()
     executor = ThreadPoolExecutor(4)
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     server = asyncio.run_coroutine_threadsafe(
-        start_listener(
-            intake, executor, f"127.0.0.1:{port}", lmtp=lmtp, max_size=max_size, hostname="mx.test"
-        ),
-        loop,
+        start_listener(intake, executor, f"127.0.0.1:{port}", config), loop
     ).result(10)
     try:
         yield port

@@ -1,0 +1,75 @@
+"""Which envelope recipients the listener accepts: our system addresses, their plus-addresses, our tokens."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailgate.tickets.clock import now_utc
+from mailgate.tokens import parse_agent_reply_address, parse_reply_address
+from router.engine import base_address
+from schema import SystemAddress
+
+CACHE_SECONDS = 10.0
+VALID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a recipient is accepted, and why (for the log and the SMTP reply)."""
+
+    accepted: bool
+    reason: str
+
+
+class RecipientPolicy:
+    """Accepts a valid system address, a plus-address of one, or a signed reply address."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        secret: str,
+        *,
+        accept_any: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._secret = secret
+        self._accept_any = accept_any
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._addresses: frozenset[str] = frozenset()
+        self._loaded_at: float | None = None
+
+    def check(self, address: str) -> Verdict:
+        """The verdict for one RCPT TO address (reads the database at most every CACHE_SECONDS)."""
+        if self._accept_any:
+            return Verdict(True, "any recipient accepted (MAILGATE_SMTP_RECIPIENTS=any)")
+        wanted = address.strip().strip("<>").lower()
+        addresses = self._system_addresses()
+        if wanted in addresses:
+            return Verdict(True, "system address")
+        if base_address(wanted) in addresses:
+            return Verdict(True, "plus-address of a system address")
+        if parse_reply_address(self._secret, wanted) is not None:
+            return Verdict(True, "signed reply address")
+        if parse_agent_reply_address(self._secret, wanted, today=now_utc().date()) is not None:
+            return Verdict(True, "signed agent reply address")
+        return Verdict(False, "not a system address of this installation")
+
+    def _system_addresses(self) -> frozenset[str]:
+        with self._lock:
+            fresh = self._loaded_at is not None and self._clock() - self._loaded_at < CACHE_SECONDS
+            if not fresh:
+                with self._sessions() as session:
+                    rows = session.scalars(
+                        select(SystemAddress.value0).where(SystemAddress.valid_id == VALID)
+                    )
+                    self._addresses = frozenset(row.strip().lower() for row in rows)
+                self._loaded_at = self._clock()
+            return self._addresses
