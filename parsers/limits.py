@@ -15,6 +15,7 @@ class ParseOptions:
     max_depth: int = 30
     max_html_chars: int = 1_000_000
     max_headers: int = 1000
+    max_lines: int = 1_000_000
     time_budget: float = 1.5
 
 

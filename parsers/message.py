@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from email import policy
 from email.message import Message
 from email.parser import BytesFeedParser, BytesHeaderParser
+from itertools import islice
 
 from parsers.addresses import parse_addresses
 from parsers.charsets import decode_text
@@ -20,6 +22,9 @@ from parsers.repair import repair_multiparts, unindented_continuations
 FEED_CHUNK = 1 << 20
 REDUCED_BODY = 1 << 20
 MAX_REPLY_SCAN = 200_000
+MAX_LINES_PER_HEADER = 20
+MAX_HINT_HEADERS = 200
+_HEAD_END = re.compile(rb"\r?\n\r?\n|\r\r")
 ADDRESS_HEADERS = ("from", "sender", "reply-to", "to", "cc")
 
 
@@ -60,6 +65,8 @@ def read_message(raw: bytes) -> Message:
 def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessage:
     """The full parse: headers, body, attachments, classification."""
     budget = Budget(options.time_budget)
+    if _too_many_lines(raw, options, defects):  # the stdlib parser works line by line
+        return reduced_parse(raw, defects)
     message = read_message(unindented_continuations(raw, defects))
     repair_multiparts(message, defects, options.max_parts)
     hints = mail_charsets(message)
@@ -76,6 +83,20 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
         defects.append(f"time budget of {options.time_budget}s exceeded; costly steps were reduced")
     result.defects = defects
     return result
+
+
+def _too_many_lines(raw: bytes, options: ParseOptions, defects: list[str]) -> bool:
+    """True (with a defect) when the mail, or its header block, has more lines than parsing may cost."""
+    lines = max(raw.count(b"\n"), raw.count(b"\r"))
+    if lines > options.max_lines:
+        defects.append(f"{lines} lines (more than {options.max_lines}); reduced parse returned")
+        return True
+    head_end = _HEAD_END.search(raw)
+    head_lines = raw.count(b"\n", 0, head_end.start() if head_end else len(raw))
+    if head_lines > options.max_headers * MAX_LINES_PER_HEADER:
+        defects.append(f"header block of {head_lines} lines; reduced parse returned")
+        return True
+    return False
 
 
 def _from_headers(
@@ -161,7 +182,7 @@ def _sender(from_list: list[Address], raw: _RawHeaders, defects: list[str]) -> A
 
 def mail_charsets(message: Message) -> tuple[str, ...]:
     """Charsets the mail declares anywhere (encoded words, part parameters): repair hints."""
-    found = word_charsets([str(v) for _, v in message.raw_items()])
+    found = word_charsets([str(v) for _, v in islice(message.raw_items(), MAX_HINT_HEADERS)])
     stack, seen = [message], 0
     while stack and seen < 40:
         part = stack.pop()

@@ -107,6 +107,9 @@ HOSTILE = {
     "huge address list": "To: " + ", ".join(f"u{i}@x.example" for i in range(100_000)) + "\n" + HEAD + "\nx",
     "8-bit undeclared body": HEAD + "\n" + "\x80\xff\xfe" * 1_000_000,
     "one endless line": HEAD + "\n" + "x" * 5_000_000,
+    "millions of empty lines": HEAD + "\n" + "\n" * 8_000_000,
+    "millions of CR-only lines": HEAD + "\r" * 8_000_000,
+    "header bomb": "X-H: v\n" * 400_000 + HEAD + "\nbody",
 }
 
 
@@ -122,3 +125,8 @@ def test_inputs_that_are_not_bytes_do_not_raise():
     assert parse("From: a@example.com\n\nhi\n").body.text == "hi\n"  # type: ignore[arg-type]
     assert parse(bytearray(b"From: a@example.com\n\nhi\n")).body.text == "hi\n"  # type: ignore[arg-type]
     assert parse(None).defects  # type: ignore[arg-type]
+
+
+def test_line_bombs_get_a_reduced_parse_with_a_defect():
+    parsed = parse(mail(HEAD, "\n" * 3_000_000))
+    assert parsed.subject == "s" and any("reduced parse" in d for d in parsed.defects)
