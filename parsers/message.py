@@ -23,6 +23,7 @@ FEED_CHUNK = 1 << 20
 REDUCED_BODY = 1 << 20
 MAX_REPLY_SCAN = 200_000
 MAX_LINES_PER_HEADER = 20
+MAX_DELIMITERS_PER_PART = 40
 MAX_HINT_HEADERS = 200
 _HEAD_END = re.compile(rb"\r?\n\r?\n|\r\r")
 ADDRESS_HEADERS = ("from", "sender", "reply-to", "to", "cc")
@@ -65,7 +66,7 @@ def read_message(raw: bytes) -> Message:
 def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessage:
     """The full parse: headers, body, attachments, classification."""
     budget = Budget(options.time_budget)
-    if _too_many_lines(raw, options, defects):  # the stdlib parser works line by line
+    if _too_costly(raw, options, defects):  # the stdlib parser works line by line
         return reduced_parse(raw, defects)
     message = read_message(unindented_continuations(raw, defects))
     repair_multiparts(message, defects, options.max_parts)
@@ -85,11 +86,15 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
     return result
 
 
-def _too_many_lines(raw: bytes, options: ParseOptions, defects: list[str]) -> bool:
-    """True (with a defect) when the mail, or its header block, has more lines than parsing may cost."""
+def _too_costly(raw: bytes, options: ParseOptions, defects: list[str]) -> bool:
+    """True (with a defect) when lines, boundaries or header lines are too many to parse in time."""
     lines = max(raw.count(b"\n"), raw.count(b"\r"))
     if lines > options.max_lines:
         defects.append(f"{lines} lines (more than {options.max_lines}); reduced parse returned")
+        return True
+    delimiters = raw.count(b"\n--")
+    if delimiters > options.max_parts * MAX_DELIMITERS_PER_PART:
+        defects.append(f"{delimiters} boundary-like lines; reduced parse returned")
         return True
     head_end = _HEAD_END.search(raw)
     head_lines = raw.count(b"\n", 0, head_end.start() if head_end else len(raw))

@@ -110,6 +110,10 @@ HOSTILE = {
     "millions of empty lines": HEAD + "\n" + "\n" * 8_000_000,
     "millions of CR-only lines": HEAD + "\r" * 8_000_000,
     "header bomb": "X-H: v\n" * 400_000 + HEAD + "\nbody",
+    "part bomb": HEAD
+    + 'Content-Type: multipart/mixed; boundary="b"\n\n'
+    + "--b\n\nx\n" * 300_000
+    + "--b--\n",
 }
 
 
