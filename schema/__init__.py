@@ -4,6 +4,7 @@ from schema import pipeline as pipeline  # registers the pipeline's mailgate_ ta
 from schema.accounts import CustomerUser, GroupUser, PermissionGroup, User, Valid
 from schema.articles import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain
 from schema.base import Base
+from schema.imap_state import AfterFetch, ImapAccountState
 from schema.lookups import (
     ArticleSenderType,
     CommunicationChannel,
@@ -53,6 +54,7 @@ def mailgate_table_names() -> list[str]:
 
 __all__ = [
     "MAILGATE_PREFIX",
+    "AfterFetch",
     "Article",
     "ArticleDataMime",
     "ArticleDataMimeAttachment",
@@ -66,6 +68,7 @@ __all__ = [
     "Decision",
     "FollowUpPossible",
     "GroupUser",
+    "ImapAccountState",
     "InboundMail",
     "InboundSource",
     "InboundState",
