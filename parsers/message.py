@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from email import policy
 from email.message import Message
 from email.parser import BytesFeedParser, BytesHeaderParser
@@ -23,9 +22,12 @@ FEED_CHUNK = 1 << 20
 REDUCED_BODY = 1 << 20
 MAX_REPLY_SCAN = 200_000
 MAX_LINES_PER_HEADER = 20
+MAX_DECODED_HEADER_CHARS = 262_144
+MAX_UNDECODED_CHARS = 256
+MAX_REPEATS = 50
 MAX_DELIMITERS_PER_PART = 40
 MAX_HINT_HEADERS = 200
-_HEAD_END = re.compile(rb"\r?\n\r?\n|\r\r")
+MAX_HINT_SCAN = 2_000
 ADDRESS_HEADERS = ("from", "sender", "reply-to", "to", "cc")
 
 
@@ -96,8 +98,8 @@ def _too_costly(raw: bytes, options: ParseOptions, defects: list[str]) -> bool:
     if delimiters > options.max_parts * MAX_DELIMITERS_PER_PART:
         defects.append(f"{delimiters} boundary-like lines; reduced parse returned")
         return True
-    head_end = _HEAD_END.search(raw)
-    head_lines = raw.count(b"\n", 0, head_end.start() if head_end else len(raw))
+    ends = [at for at in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n"), raw.find(b"\r\r")) if at >= 0]
+    head_lines = raw.count(b"\n", 0, min(ends) if ends else len(raw))
     if head_lines > options.max_headers * MAX_LINES_PER_HEADER:
         defects.append(f"header block of {head_lines} lines; reduced parse returned")
         return True
@@ -112,7 +114,7 @@ def _from_headers(
     if len(raw_items) > options.max_headers:
         defects.append(f"{len(raw_items)} headers; only the first {options.max_headers} were read")
         raw_items = raw_items[: options.max_headers]
-    headers = [(str(name), decode_header(str(value), defects, hints, str(name))) for name, value in raw_items]
+    headers = _decoded_headers(raw_items, defects, hints)
     raw = _RawHeaders(raw_items, hints, defects)
     from_list = parse_addresses(raw.joined("from"), defects, "from")
     result = ParsedMessage(
@@ -129,6 +131,24 @@ def _from_headers(
     )
     _note_header_defects(raw, from_list, defects)
     return result
+
+
+def _decoded_headers(
+    raw_items: list[tuple[str, str]], defects: list[str], hints: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """Every header decoded, until a total size; past it values are cut and left undecoded."""
+    headers: list[tuple[str, str]] = []
+    budget = MAX_DECODED_HEADER_CHARS
+    for name, value in raw_items:
+        text = str(value)
+        if budget > 0:
+            budget -= len(text)
+            headers.append((str(name), decode_header(text, defects, hints, str(name))))
+        else:
+            headers.append((str(name), raw_to_text(text[:MAX_UNDECODED_CHARS], hints, defects)))
+    if budget < 0:
+        defects.append("headers larger than the decoding budget: the last ones were cut and left encoded")
+    return headers
 
 
 class _RawHeaders:
@@ -155,10 +175,10 @@ class _RawHeaders:
         """All values of a header joined (duplicate To/Cc headers are merged)."""
         values = [
             raw_to_text(clip(v, self.defects, name), self.hints, self.defects)
-            for v in self.values.get(name, [])
+            for v in self.values.get(name, [])[:MAX_REPEATS]
             if v.strip()
         ]
-        return separator.join(values) if values else None
+        return clip(separator.join(values), self.defects, name) if values else None
 
 
 def _note_header_defects(raw: _RawHeaders, from_list: list[Address], defects: list[str]) -> None:
@@ -187,7 +207,7 @@ def _sender(from_list: list[Address], raw: _RawHeaders, defects: list[str]) -> A
 
 def mail_charsets(message: Message) -> tuple[str, ...]:
     """Charsets the mail declares anywhere (encoded words, part parameters): repair hints."""
-    found = word_charsets([str(v) for _, v in islice(message.raw_items(), MAX_HINT_HEADERS)])
+    found = word_charsets([str(v)[:MAX_HINT_SCAN] for _, v in islice(message.raw_items(), MAX_HINT_HEADERS)])
     stack, seen = [message], 0
     while stack and seen < 40:
         part = stack.pop()

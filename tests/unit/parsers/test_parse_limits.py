@@ -110,6 +110,8 @@ HOSTILE = {
     "millions of empty lines": HEAD + "\n" + "\n" * 8_000_000,
     "millions of CR-only lines": HEAD + "\r" * 8_000_000,
     "header bomb": "X-H: v\n" * 400_000 + HEAD + "\nbody",
+    "encoded-word header bomb": ("X-E: " + "=?utf-8?q?a?= " * 1200 + "\n") * 500 + HEAD + "\nbody",
+    "address header bomb": ("To: " + "a@b.example, " * 2500 + "\n") * 300 + HEAD + "\nbody",
     "part bomb": HEAD
     + 'Content-Type: multipart/mixed; boundary="b"\n\n'
     + "--b\n\nx\n" * 300_000
