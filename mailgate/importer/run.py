@@ -174,6 +174,6 @@ class Importer:
         )
         try:
             with self._sessions() as session:
-                return dict(session.execute(query).tuples().all())
+                return {row[0]: row[1] for row in session.execute(query)}
         except SQLAlchemyError as exc:
             raise StorageLostError(_first_line(exc)) from exc
