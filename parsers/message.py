@@ -16,7 +16,7 @@ from parsers.limits import Budget, ParseOptions
 from parsers.model import Address, Body, BounceReport, Kind, ParsedMessage
 from parsers.msgids import message_id, message_ids
 from parsers.parts import Collected, PartWalker
-from parsers.repair import repair_multiparts, unindented_continuations
+from parsers.repair import clip_part_headers, repair_multiparts, unindented_continuations
 
 FEED_CHUNK = 1 << 20
 REDUCED_BODY = 1 << 20
@@ -25,6 +25,7 @@ MAX_LINES_PER_HEADER = 20
 MAX_DECODED_HEADER_CHARS = 262_144
 MAX_UNDECODED_CHARS = 256
 MAX_REPEATS = 50
+PART_HEADER_LIMIT = 4_096
 MAX_DELIMITERS_PER_PART = 40
 MAX_HINT_HEADERS = 200
 MAX_HINT_SCAN = 2_000
@@ -71,6 +72,7 @@ def _parse(raw: bytes, options: ParseOptions, defects: list[str]) -> ParsedMessa
     if _too_costly(raw, options, defects):  # the stdlib parser works line by line
         return reduced_parse(raw, defects)
     message = read_message(unindented_continuations(raw, defects))
+    clip_part_headers(message, defects, PART_HEADER_LIMIT, options.max_parts)
     repair_multiparts(message, defects, options.max_parts)
     hints = mail_charsets(message)
     result = _from_headers(message, options, defects, hints)

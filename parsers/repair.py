@@ -105,3 +105,32 @@ def repair_multiparts(message: Message, defects: list[str], max_parts: int = 500
         payload = part.get_payload()
         if isinstance(payload, list):
             stack.extend((child, depth + 1) for child in payload if isinstance(child, Message))
+
+
+def _too_long(name: str, value: str, limit: int, top: bool) -> bool:
+    """Whether a header value must be cut: any in parts, only Content-* ones at the top."""
+    return len(value) > limit and (not top or name.lower().startswith("content-"))
+
+
+def clip_part_headers(message: Message, defects: list[str], limit: int, max_parts: int = 500) -> None:
+    """Cut over-long header values, in place: the stdlib parses parameters in quadratic time.
+
+    The top level keeps its long headers (References may be long) except the Content-* ones.
+    """
+    stack, seen, clipped = [message], 0, 0
+    while stack and seen < max_parts:
+        part = stack.pop()
+        seen += 1
+        top = part is message
+        items = [(name, str(value)) for name, value in part.raw_items()]
+        if any(_too_long(name, value, limit, top) for name, value in items):
+            for name in {name for name, _ in items}:
+                del part[name]
+            for name, value in items:
+                part[name] = value[:limit] if _too_long(name, value, limit, top) else value
+            clipped += 1
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend(child for child in payload if isinstance(child, Message))
+    if clipped:
+        defects.append(f"over-long header values cut to {limit} characters in {clipped} parts")

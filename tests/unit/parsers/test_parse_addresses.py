@@ -48,9 +48,9 @@ def test_duplicate_to_headers_are_merged():
 
 def test_hostile_address_headers_stay_fast():
     for value in ["a" * 16000, "a@" * 8000, "<" * 16000, '"' * 16000, "x " * 8000 + "@"]:
-        began = time.perf_counter()
+        began = time.process_time()
         parse_addresses(value, [])
-        assert time.perf_counter() - began < 1.0
+        assert time.process_time() - began < 1.0
 
 
 def test_display_names_lose_quotes_like_a_helpdesk_shows_them():
