@@ -10,7 +10,7 @@ from itertools import islice
 from parsers.addresses import parse_addresses
 from parsers.charsets import decode_text
 from parsers.dates import parse_date
-from parsers.headers import clip, decode_header, raw_to_text, word_charsets
+from parsers.headers import MAX_HEADER_CHARS, clip, decode_header, raw_to_text, word_charsets
 from parsers.html import pieces_to_html, quick_text, sanitize, to_text
 from parsers.limits import Budget, ParseOptions
 from parsers.model import Address, Body, BounceReport, Kind, ParsedMessage
@@ -122,7 +122,7 @@ def _from_headers(
     result = ParsedMessage(
         message_id=message_id(raw.first("message-id")),
         in_reply_to=message_ids(raw.joined("in-reply-to", " ")),
-        references=message_ids(raw.joined("references", " ")),
+        references=message_ids(raw.ends("references")),
         date=parse_date(raw.first("date"), defects),
         from_=_sender(from_list, raw, defects),
         reply_to=parse_addresses(raw.joined("reply-to"), defects, "reply-to"),
@@ -172,6 +172,15 @@ class _RawHeaders:
         """The first value, as text."""
         values = self.values.get(name)
         return raw_to_text(clip(values[0], self.defects, name), self.hints, self.defects) if values else None
+
+    def ends(self, name: str) -> str | None:
+        """All values joined; when too long, the start and the end (References: root and parents)."""
+        values = [v for v in self.values.get(name, []) if v.strip()]
+        text = raw_to_text(" ".join(values), self.hints, self.defects) if values else None
+        if text is None or len(text) <= MAX_HEADER_CHARS:
+            return text
+        self.defects.append(f"header {name}: {len(text)} characters, the middle was dropped")
+        return text[:1024] + " " + text[-(MAX_HEADER_CHARS - 1024) :]
 
     def joined(self, name: str, separator: str = ", ") -> str | None:
         """All values of a header joined (duplicate To/Cc headers are merged)."""

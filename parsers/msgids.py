@@ -20,7 +20,9 @@ def message_ids(value: str | None) -> list[str]:
         tokens = [t.strip("<>\"'()") for t in _SEPARATORS.split(value)]
         ids = [t for t in tokens if "@" in t] or [t for t in tokens if t][:1]
     unique = list(dict.fromkeys(ids))
-    return unique[:MAX_IDS]
+    if len(unique) <= MAX_IDS:
+        return unique
+    return unique[:1] + unique[-(MAX_IDS - 1) :]  # the thread's root and its latest mails
 
 
 def message_id(value: str | None) -> str | None:

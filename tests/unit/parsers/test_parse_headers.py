@@ -84,3 +84,9 @@ def test_unindented_continuation_lines_do_not_end_the_header_block():
     )
     parsed = parse(raw)
     assert parsed.subject == "kept" and parsed.body.text.strip() == "body text"
+
+
+def test_overlong_references_keep_the_root_and_the_latest_parents():
+    ids = [f"id{i}@example.com" for i in range(2000)]
+    parsed = parse(mail("From: a@example.com\nReferences: " + " ".join(f"<{i}>" for i in ids)))
+    assert parsed.references[0] == ids[0] and parsed.references[-1] == ids[-1]
