@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from mailgate.database import session_factory
@@ -111,10 +112,11 @@ def test_rerun_stores_nothing_new(engine: Engine, tmp_path: Path) -> None:
     assert spool_size(engine) == before
 
 
-def test_same_mail_twice_in_the_input_is_stored_once(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 4])
+def test_same_mail_twice_in_the_input_is_stored_once(engine: Engine, tmp_path: Path, workers: int) -> None:
     tag = uuid.uuid4().hex
     mails = [make_mail(tag, 1), make_mail(tag, 2), make_mail(tag, 1)] * 2
-    summary = run_import(engine, write_mbox(tmp_path / "box.mbox", mails), batch_mails=2)
+    summary = run_import(engine, write_mbox(tmp_path / "box.mbox", mails), batch_mails=2, workers=workers)
     assert (summary.stored, summary.duplicates, summary.already_present) == (2, 4, 0)
     assert {k: len(v) for k, v in stored(engine, tag).items()} == {
         f"1.{tag}@example.com": 1,
@@ -122,19 +124,41 @@ def test_same_mail_twice_in_the_input_is_stored_once(engine: Engine, tmp_path: P
     }
 
 
-def test_stopped_runs_resume_and_store_every_mail_exactly_once(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 4])
+def test_stopped_runs_resume_and_store_every_mail_exactly_once(
+    engine: Engine, tmp_path: Path, workers: int
+) -> None:
     tag = uuid.uuid4().hex
     box = write_mbox(tmp_path / "box.mbox", [make_mail(tag, n) for n in range(50)])
-    first = run_import(engine, box, RunControl(limit=12), batch_mails=5)
+    first = run_import(engine, box, RunControl(limit=12), batch_mails=5, workers=workers)
     polls = iter(range(1000))
-    second = run_import(engine, box, RunControl(should_stop=lambda: next(polls) >= 30), batch_mails=8)
-    third = run_import(engine, box)
+    stop_after_30 = RunControl(should_stop=lambda: next(polls) >= 30)
+    second = run_import(engine, box, stop_after_30, batch_mails=8, workers=workers)
+    third = run_import(engine, box, workers=workers)
     assert (first.stopped, first.stored) == (StopReason.LIMIT, 12)
     assert second.stopped is StopReason.INTERRUPTED and second.read == 30
     assert first.stored + second.stored + third.stored == 50
     assert third.stopped is StopReason.COMPLETE and third.already_present == 30
     counts = {k: len(v) for k, v in stored(engine, tag).items()}
     assert counts == {f"{n}.{tag}@example.com": 1 for n in range(50)}
+
+
+def test_a_mail_the_database_rejects_is_reported_and_the_import_goes_on(
+    engine: Engine, tmp_path: Path, backend: str
+) -> None:
+    tag = uuid.uuid4().hex
+    rejected = make_mail(tag, 2).replace(
+        b"Message-ID: <2.", b"Message-ID: <2\x00."
+    )  # PostgreSQL text has no NUL
+    for n, raw in enumerate([make_mail(tag, 1), rejected, make_mail(tag, 3)]):
+        (tmp_path / f"{n}.eml").write_bytes(raw)
+    summary = run_import(engine, tmp_path, workers=2)
+    assert summary.stopped is StopReason.COMPLETE
+    assert summary.stored + summary.failed == 3 and summary.read == 3
+    assert {f"1.{tag}@example.com", f"3.{tag}@example.com"} <= set(stored(engine, tag))
+    if backend == "postgresql":
+        assert [f.where for f in summary.failures] == ["1.eml"]
+        assert "could not store the mail" in summary.failures[0].reason
 
 
 def test_bad_mails_are_reported_and_the_rest_imported(engine: Engine, tmp_path: Path) -> None:
