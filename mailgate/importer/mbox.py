@@ -11,7 +11,7 @@ Memory stays bounded by the largest mail (and by `max_size`, beyond which a mail
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -55,7 +55,7 @@ def looks_like_mbox(path: Path) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class MboxPiece:
-    """One mail cut from the mbox: its bytes (None if skipped as too large) and file offsets."""
+    """One mail cut from the mbox: bytes (None when too large), start offset, offset of what follows."""
 
     offset: int
     end: int
@@ -81,73 +81,91 @@ class MboxSplitter:
         self._buf = bytearray()
         self._base = 0  # file offset of _buf[0]
         self._eof = False
+        self._start = 0  # where the current mail begins in _buf
+        self._scan = 0  # where the search for the next From_ line goes on
+        self._oversize = False  # the current mail outgrew max_size and is being skipped
+        self._done = False
 
     def __iter__(self) -> Iterator[MboxPiece]:
         """The mails in file order."""
-        start = self._skip_first_from_line()
-        while start is not None:
-            start = yield from self._next_piece(start)
+        self._skip_first_from_line()
+        while not self._done:
+            yield self._next_piece()
 
-    def _read_more(self, keep_from: int) -> int:
-        """Drop the bytes before keep_from, append a chunk; return how far indexes moved."""
-        shift = max(keep_from, 0)
-        if shift:
-            del self._buf[:shift]
-            self._base += shift
-        chunk = self._stream.read(self._chunk_size)
-        if chunk:
-            self._buf += chunk
-        else:
-            self._eof = True
-        return shift
-
-    def _skip_first_from_line(self) -> int | None:
+    def _skip_first_from_line(self) -> None:
         while (newline := self._buf.find(b"\n")) < 0 and not self._eof:
-            self._read_more(0)
-        if not self._buf:
-            return None
-        return newline + 1 if newline >= 0 else len(self._buf)
+            self._read_more()
+        self._done = not self._buf
+        self._start = newline + 1 if newline >= 0 else len(self._buf)
 
-    def _next_piece(self, start: int) -> Generator[MboxPiece, None, int | None]:
-        """Yield the mail beginning at `start`; return where the next one begins (None at the end)."""
-        offset, scan, oversize = self._base + start, start - 1, False
+    def _next_piece(self) -> MboxPiece:
+        """The mail at _start; moves _start to the next mail (or sets _done after the last)."""
+        offset, self._scan, self._oversize = self._base + self._start, self._start - 1, False
         while True:
-            found = self._buf.find(_CANDIDATE, max(scan, 0))
+            found = self._buf.find(_CANDIDATE, max(self._scan, 0))
+            if found < 0 and self._eof:
+                return self._last_piece(offset)
             if found < 0:
-                if self._eof:
-                    end = len(self._buf)
-                    yield self._piece(offset, start, end - _trailing_blank(self._buf, start, end), oversize)
-                    return None
-                scan = max(scan, len(self._buf) - len(_CANDIDATE) + 1)
-                if len(self._buf) - start > self._max_size:
-                    oversize = True
-                    cut = len(self._buf) - 8
-                    del self._buf[start:cut]
-                    scan = max(start, scan - (cut - start))
-                shift = self._read_more(start - 1)
-                start, scan = start - shift, scan - shift
+                self._scan = max(self._scan, len(self._buf) - len(_CANDIDATE) + 1)
+                self._drop_if_oversize()
+                self._read_more()
                 continue
-            line_end = self._buf.find(b"\n", found + 1, found + FROM_LINE_MAX)
-            if line_end < 0 and not self._eof:
-                if len(self._buf) - found >= FROM_LINE_MAX:  # far too long for a From_ line
-                    scan = found + 1
-                    continue
-                shift = self._read_more(start - 1)
-                start, scan = start - shift, found - shift
+            line_end = self._from_line_end(found)
+            if line_end is None:
                 continue
-            line_end = len(self._buf) if line_end < 0 else line_end
-            blank = _blank_line_before(self._buf, found, start - 1)
+            blank = _blank_line_before(self._buf, found, self._start - 1)
             pattern = _FROM_LINE_AFTER_BLANK if blank else _FROM_LINE
             if not pattern.match(self._buf, found + 1, line_end):
-                scan = found + 1
+                self._scan = found + 1
                 continue
-            end = found + 1 - blank if blank else found + 1
-            yield self._piece(offset, start, end, oversize)
-            return line_end + 1 if line_end < len(self._buf) else None
+            piece = self._piece(offset, found + 1 - blank, found + 1)
+            self._done = line_end >= len(self._buf)
+            self._start = line_end + 1
+            return piece
 
-    def _piece(self, offset: int, start: int, end: int, oversize: bool) -> MboxPiece:
-        raw = None if oversize else bytes(self._buf[start:end])
-        return MboxPiece(offset, self._base + end, raw)
+    def _from_line_end(self, found: int) -> int | None:
+        """End of the "From " line after buf[found]; None when it must be read first or is no From_ line."""
+        line_end = self._buf.find(b"\n", found + 1, found + FROM_LINE_MAX)
+        if line_end >= 0:
+            return line_end
+        if self._eof:
+            return len(self._buf)
+        if len(self._buf) - found >= FROM_LINE_MAX:  # far too long for a From_ line
+            self._scan = found + 1
+        else:
+            self._scan = found
+            self._read_more()
+        return None
+
+    def _drop_if_oversize(self) -> None:
+        """Past max_size, forget the current mail's bytes but a short tail (the From_ search needs it)."""
+        if len(self._buf) - self._start <= self._max_size:
+            return
+        self._oversize = True
+        cut = len(self._buf) - 2 * len(_CANDIDATE)
+        del self._buf[self._start : cut]
+        self._scan = max(self._start, self._scan - (cut - self._start))
+
+    def _read_more(self) -> None:
+        """Drop what lies before the current mail (but its From_ line's end), append a chunk."""
+        shift = self._start - 1
+        if shift > 0:
+            del self._buf[:shift]
+            self._base += shift
+            self._start -= shift
+            self._scan -= shift
+        chunk = self._stream.read(self._chunk_size)
+        self._buf += chunk
+        self._eof = not chunk
+
+    def _last_piece(self, offset: int) -> MboxPiece:
+        end = len(self._buf)
+        self._done = True
+        return self._piece(offset, end - _trailing_blank(self._buf, self._start, end), end)
+
+    def _piece(self, offset: int, end: int, next_at: int) -> MboxPiece:
+        raw = None if self._oversize else bytes(self._buf[self._start : end])
+        return MboxPiece(offset, self._base + next_at, raw)
 
 
 def _trailing_blank(buf: bytearray, start: int, end: int) -> int:

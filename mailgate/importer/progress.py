@@ -14,6 +14,7 @@ from mailgate.importer.summary import ImportSummary
 log = logging.getLogger(__name__)
 
 LOG_INTERVAL_SECONDS = 10.0
+REDRAWS = 1000  # at most this many redraws of the bar over a whole import
 
 
 class Progress(Protocol):
@@ -33,7 +34,11 @@ class BarProgress:
 
     def __init__(self, total: int, stream: TextIO) -> None:
         self._bar: Any = click.progressbar(
-            length=max(total, 1), label="importing", file=stream, item_show_func=self._show
+            length=max(total, 1),
+            label="importing",
+            file=stream,
+            item_show_func=self._show,
+            update_min_steps=max(1, total // REDRAWS),
         )
         self._bar.__enter__()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import mailbox
+import random
 from pathlib import Path
 
 import pytest
@@ -108,4 +109,20 @@ def test_source_reports_empty_and_too_large_mails(tmp_path: Path) -> None:
     assert isinstance(items[1], UnreadableMail) and "larger than" in items[1].reason
     assert isinstance(items[2], SourceMail) and items[2].raw == mail(3)
     assert "mail 3 at byte" in items[2].where
-    assert sum(item.advance for item in items) <= path.stat().st_size
+    assert sum(item.advance for item in items) == path.stat().st_size
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_mboxes_split_the_same_at_any_chunk_size(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = [b"From ", b"\n", b"\r\n", b">From ", b"text", b" ", FROM_LINE, b"From x 10:00\n", b"\n\n"]
+    data = FROM_LINE + b"".join(rng.choice(pieces) for _ in range(rng.randrange(1, 120)))
+    whole = split(data, 1 << 20)
+    for chunk_size in (1, 2, 3, 7, 13):
+        assert split(data, chunk_size) == whole
+    assert whole and all(raw is not None and raw in data for raw in whole)
+
+
+def test_file_without_a_newline_after_the_from_line() -> None:
+    assert split(b"From x", 2) == [b""]
+    assert split(b"", 2) == []
