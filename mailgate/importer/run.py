@@ -138,7 +138,7 @@ class Importer:
             try:
                 self._run_batches(items, state)
             except StorageLostError as exc:
-                state.summary.stopped, state.summary.stop_detail = StopReason.STORAGE, _failure_reason(exc)
+                state.summary.stopped, state.summary.stop_detail = StopReason.STORAGE, str(exc)
             finally:
                 self._executor = None
         return state.summary

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, func, select
 
-from mailgate.database import session_factory
+from mailgate.database import create_engine_for, session_factory
 from mailgate.importer.detect import SourceOptions, open_source
 from mailgate.importer.run import Importer, RunControl
 from mailgate.importer.summary import ImportSummary, StopReason
+from mailgate.initdb import init_database
 from mailgate.intake import Intake
 from schema.spool import InboundMail
 
@@ -180,3 +183,28 @@ def test_bad_mails_are_reported_and_the_rest_imported(engine: Engine, tmp_path: 
     assert [f.reason for f in summary.failures] == ["empty", "empty"]
     assert "mail 2 at byte" in summary.failures[0].where
     assert len(stored(engine, tag)) == 2
+
+
+def test_database_lost_mid_run_ends_the_run_resumably(
+    pg_url_factory: Callable[[], str], tmp_path: Path
+) -> None:
+    url = pg_url_factory()
+    init_database(url)
+    engine = create_engine_for(url)
+    tag = uuid.uuid4().hex
+    box = write_mbox(tmp_path / "box.mbox", [make_mail(tag, n) for n in range(20)])
+    polls = iter(range(1000))
+
+    def drop_database_after_five_mails() -> bool:
+        if next(polls) == 5:
+            name = url.rsplit("/", 1)[1]
+            with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        return False
+
+    try:
+        summary = run_import(engine, box, RunControl(should_stop=drop_database_after_five_mails))
+    finally:
+        engine.dispose()
+    assert (summary.stopped, summary.stored, summary.failed) == (StopReason.STORAGE, 5, 0)
+    assert summary.stop_detail and "run the same import again" in "\n".join(summary.report_lines())
