@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class PollerOptions:
     # UIDs whose sizes are asked in one round trip; aioimaplib parses a received chunk recursively,
     # one stack frame per response line, so a response must stay well under ~900 lines
     size_window: int = 100
+    store_ahead: int = 2  # batches committing while the next is fetched (memory: store_ahead + 1 batches)
     idle_seconds: float = 25 * 60.0  # re-issue IDLE this often (RFC 2177: under 29 minutes)
     poll_seconds: float = 60.0  # wait between polls on servers without IDLE
     backoff_first: float = 1.0
@@ -143,7 +145,7 @@ class AccountPoller:
     async def _drain(self, session: ImapSession, progress: Progress, *, sweep: bool) -> None:
         """Fetch until nothing new is left; `sweep` also re-handles mail left below last_uid (move/delete)."""
         last_uid = 0 if sweep else progress.last_uid
-        pending = _Pending(self, session, progress)
+        pending = _Pending(self, session, progress, self.options.store_ahead)
         try:
             while uids := await session.uids_above(last_uid):
                 for start in range(0, len(uids), self.options.size_window):
@@ -159,9 +161,7 @@ class AccountPoller:
         sizes = await session.sizes(window)
         count = min(self.options.batch_count, self.options.size_window)
         for batch in plan_batches(window, sizes, count, self.options.batch_bytes):
-            mails = await session.fetch(batch)
-            await pending.finish()
-            pending.start(mails)
+            await pending.add(await session.fetch(batch))
 
     async def _complete_batch(self, session: ImapSession, progress: Progress, uids: Sequence[int]) -> None:
         """After the batch is committed: the after-fetch action, then the recorded last UID."""
@@ -197,28 +197,32 @@ class AccountPoller:
 
 
 class _Pending:
-    """The batch being committed while the next one is fetched; completed before anything else acts."""
+    """Batches being committed while later ones are fetched; each is acted on, in order, once committed."""
 
-    def __init__(self, poller: AccountPoller, session: ImapSession, progress: Progress) -> None:
+    def __init__(self, poller: AccountPoller, session: ImapSession, progress: Progress, depth: int) -> None:
         self._poller, self._session, self._progress = poller, session, progress
-        self._task: asyncio.Future[None] | None = None
-        self._uids: list[int] = []
+        self._depth = max(1, depth)
+        self._queue: deque[tuple[list[int], asyncio.Future[None]]] = deque()
 
-    def start(self, mails: Sequence[FetchedMail]) -> None:
-        """Begin committing the batch in the database threads."""
-        self._uids = [mail.uid for mail in mails]
-        self._task = asyncio.ensure_future(self._poller._store(self._session.uidvalidity, mails))
+    async def add(self, mails: Sequence[FetchedMail]) -> None:
+        """Begin committing the batch in the database threads; complete the oldest beyond `depth`."""
+        storing = asyncio.ensure_future(self._poller._store(self._session.uidvalidity, mails))
+        self._queue.append(([mail.uid for mail in mails], storing))
+        while len(self._queue) > self._depth:
+            await self._complete_oldest()
 
     async def finish(self) -> None:
-        """Wait for the batch's commit (raising if it failed), then act on it on the server."""
-        if self._task is None:
-            return
-        task, self._task = self._task, None
+        """Wait for every batch's commit (raising if one failed), acting on each in order."""
+        while self._queue:
+            await self._complete_oldest()
+
+    async def _complete_oldest(self) -> None:
+        uids, task = self._queue.popleft()
         await task
-        await self._poller._complete_batch(self._session, self._progress, self._uids)
+        await self._poller._complete_batch(self._session, self._progress, uids)
 
     def abandon(self) -> None:
-        """Stop waiting for a batch after an error (its commits may still land; nothing acts on them)."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        """Stop waiting after an error (commits under way may still land; nothing acts on them)."""
+        for _uids, task in self._queue:
+            task.cancel()
+        self._queue.clear()
