@@ -153,19 +153,36 @@ class ImapSession:
         else:
             await self._command(self.protocol.expunge(), "EXPUNGE")
 
-    async def wait_for_news(self, timeout: float) -> None:
-        """IDLE until the server reports something or `timeout` passes; without IDLE, sleep then NOOP."""
+    async def wait_for_news(self, timeout: float, waiting: asyncio.Event | None = None) -> None:
+        """IDLE until the server reports something or `timeout` passes; without IDLE, sleep then NOOP.
+
+        `waiting` is set while the server is known to push news (IDLE accepted) or while sleeping.
+        """
         if not self.has_capability("IDLE"):
-            await self._guard(asyncio.sleep(timeout))
-            await self._command(self.protocol.simple_command("NOOP"), "NOOP")
+            await self.poll_wait(timeout, waiting)
             return
         idle = await self._guard(self._client.idle_start(timeout=timeout))
+        if waiting is not None:
+            waiting.set()
         try:
             await self._guard(self._client.wait_server_push(timeout=timeout + self._timeouts.command))
         finally:
+            if waiting is not None:
+                waiting.clear()
             if self._client.has_pending_idle() and not self._lost.done():
                 self._client.idle_done()
         await self._guard(asyncio.wait_for(idle, self._timeouts.command))
+
+    async def poll_wait(self, timeout: float, waiting: asyncio.Event | None = None) -> None:
+        """Sleep, then NOOP (which also notices a dropped connection)."""
+        if waiting is not None:
+            waiting.set()
+        try:
+            await self._guard(asyncio.sleep(timeout))
+        finally:
+            if waiting is not None:
+                waiting.clear()
+        await self._command(self.protocol.simple_command("NOOP"), "NOOP")
 
     async def logout(self) -> None:
         """Log out politely, ignoring a connection that is already gone."""

@@ -36,6 +36,7 @@ class PollerOptions:
     store_ahead: int = 2  # batches committing while the next is fetched (memory: store_ahead + 1 batches)
     idle_seconds: float = 25 * 60.0  # re-issue IDLE this often (RFC 2177: under 29 minutes)
     poll_seconds: float = 60.0  # wait between polls on servers without IDLE
+    use_idle: bool = True  # False: poll even where the server offers IDLE
     backoff_first: float = 1.0
     backoff_max: float = 300.0
     timeouts: ImapTimeouts = field(default_factory=ImapTimeouts)
@@ -86,6 +87,7 @@ class AccountPoller:
         self.options = options or PollerOptions()
         self.stats = PollerStats()
         self.drained = asyncio.Event()  # set each time the folder has been emptied of new mail
+        self.waiting = asyncio.Event()  # set while idling (or sleeping) for new mail
 
     async def _db(self, func: Callable[..., T], *args: Any) -> T:
         """Run blocking database work in the executor, off the event loop."""
@@ -122,10 +124,7 @@ class AccountPoller:
             backoff.reset()
             await self._drain(session, progress, sweep=progress.after_fetch is not AfterFetch.SEEN)
             while forever:
-                wait = (
-                    self.options.idle_seconds if session.has_capability("IDLE") else self.options.poll_seconds
-                )
-                await session.wait_for_news(wait)
+                await self._wait(session)
                 progress = await self._db(self.state.load, self.account.id)
                 await self._drain(session, progress, sweep=False)
         finally:
@@ -133,6 +132,13 @@ class AccountPoller:
                 session.abort()
             else:
                 await session.logout()
+
+    async def _wait(self, session: ImapSession) -> None:
+        """Until the server reports news (IDLE) or the poll interval passed."""
+        if self.options.use_idle and session.has_capability("IDLE"):
+            await session.wait_for_news(self.options.idle_seconds, self.waiting)
+        else:
+            await session.poll_wait(self.options.poll_seconds, self.waiting)
 
     async def _begin(self, session: ImapSession) -> Progress:
         progress = await self._db(

@@ -124,8 +124,7 @@ def test_idle_delivers_a_new_mail_within_a_second(mailbox: Mailbox, executor: Th
         poller = make_poller(mailbox, executor)
         task = asyncio.create_task(poller.run_forever())
         try:
-            await asyncio.wait_for(poller.drained.wait(), 20)
-            await asyncio.sleep(0.2)  # let the poller enter IDLE
+            await asyncio.wait_for(poller.waiting.wait(), 20)  # the server accepted IDLE
             start = time.monotonic()
             await asyncio.to_thread(mailbox.server.deliver, mailbox.user, [make_mail(1, "idle")])
             await wait_until(lambda: mailbox.spool_count() == 1, timeout=10)
@@ -135,6 +134,23 @@ def test_idle_delivers_a_new_mail_within_a_second(mailbox: Mailbox, executor: Th
 
     elapsed = asyncio.run(scenario())
     assert elapsed < 1.0, f"IDLE delivery took {elapsed:.2f}s"
+
+
+def test_polling_without_idle_picks_up_new_mail(mailbox: Mailbox, executor: ThreadPoolExecutor) -> None:
+    async def scenario() -> None:
+        poller = make_poller(mailbox, executor, use_idle=False, poll_seconds=0.3)
+        task = asyncio.create_task(poller.run_forever())
+        try:
+            await asyncio.wait_for(poller.waiting.wait(), 20)
+            await asyncio.to_thread(
+                mailbox.server.deliver, mailbox.user, [make_mail(n, "poll") for n in range(3)]
+            )
+            await wait_until(lambda: mailbox.spool_count() == 3 and mailbox.count("INBOX") == 0, timeout=10)
+        finally:
+            task.cancel()
+        assert poller.stats.sessions == 1
+
+    asyncio.run(scenario())
 
 
 def test_connection_cut_mid_fetch_then_complete_import(
@@ -213,4 +229,3 @@ def test_database_down_leaves_the_mail_untouched(mailbox: Mailbox, executor: Thr
     conn.logout()
     asyncio.run(make_poller(mailbox, executor).run_once())
     assert_each_once(mailbox, mails)
-
