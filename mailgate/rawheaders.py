@@ -22,7 +22,8 @@ def message_id_of(raw: bytes, max_length: int = 998) -> str | None:
     match = _MESSAGE_ID.search(header_block(raw))
     if not match:
         return None
-    value = re.sub(r"\s+", "", match.group(1).decode("utf-8", "replace"))
+    # control characters (NUL above all, which PostgreSQL text refuses) are never part of an id
+    value = re.sub(r"[\s\x00-\x1f\x7f]+", "", match.group(1).decode("utf-8", "replace"))
     angle = _ANGLE_ID.search(value)
     bare = angle.group(1) if angle else value.strip("<>")
     return bare[:max_length] or None

@@ -17,7 +17,7 @@ def record_bounce(
     """Upsert one mailgate_undeliverable row per failed recipient; returns the addresses recorded."""
     recorded = []
     for recipient in bounce.recipients:
-        address = recipient.email.strip().lower()[:320]
+        address = recipient.email.strip().lower().replace("\x00", "")[:320]
         if not address or recipient.action.lower() not in ("failed", ""):
             continue
         row = session.scalar(select(UndeliverableAddress).where(UndeliverableAddress.address == address))
@@ -25,7 +25,8 @@ def record_bounce(
             row = UndeliverableAddress(address=address, bounce_count=0, first_seen=now)
             session.add(row)
         row.status, row.permanent = recipient.status[:20], int(recipient.permanent)
-        row.diagnostic, row.ticket_id, row.inbound_id = recipient.diagnostic or None, ticket_id, inbound_id
+        diagnostic = recipient.diagnostic.replace("\x00", "\ufffd") or None
+        row.diagnostic, row.ticket_id, row.inbound_id = diagnostic, ticket_id, inbound_id
         row.bounce_count, row.last_seen = (row.bounce_count or 0) + 1, now
         recorded.append(address)
     return recorded

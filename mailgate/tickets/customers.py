@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mailgate.errors import MailgateError
+from mailgate.tickets.writer import without_nul
 from parsers.model import Address
 from schema import CustomerUser
 
@@ -63,7 +64,7 @@ def _insert_ignoring_conflict(session: Session, values: dict[str, object]) -> Cu
     """INSERT ... ON CONFLICT (login) DO NOTHING RETURNING; None when another worker got there first."""
     connection = session.connection()
     statement = INSERT_IGNORING_CONFLICT[connection.dialect.name]
-    row = connection.execute(statement, values).first()
+    row = connection.execute(statement, without_nul(values)).first()
     return CustomerRef(row.login, row.customer_id) if row else None
 
 

@@ -93,6 +93,14 @@ class NewTicket:
     customer_id: str | None = None
 
 
+def without_nul(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with NUL characters in its text replaced by U+FFFD: PostgreSQL text cannot hold NUL."""
+    return {
+        key: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+        for key, value in row.items()
+    }
+
+
 def audit(now: datetime, user_id: int = SYSTEM_USER) -> dict[str, Any]:
     """Znuny's four audit columns."""
     return {"create_time": now, "create_by": user_id, "change_time": now, "change_by": user_id}
@@ -133,7 +141,7 @@ class TicketWriter:
             "archive_flag": 0,
             **audit(self.now, self.user_id),
         }
-        ticket_id = self.session.connection().execute(TICKET_INSERT, values).scalar_one()
+        ticket_id = self.session.connection().execute(TICKET_INSERT, without_nul(values)).scalar_one()
         row = TicketRow(
             ticket_id,
             tn,
@@ -213,7 +221,7 @@ class TicketWriter:
 
     def add(self, table: Table, row: dict[str, Any]) -> None:
         """Queue a row for insertion at flush()."""
-        self._pending[table].append(row)
+        self._pending[table].append(without_nul(row))
 
     def flush(self) -> None:
         """Write ticket changes, then every queued row: one statement per table."""

@@ -19,6 +19,7 @@ from mailgate.rawheaders import header_block, message_id_of
         (b"Subject: x\n\nMessage-ID: <in-body@x>\n", None),
         (b"X-Original-Message-ID: <not-this@x>\nSubject: y\n\n", None),
         (b"Message-ID: <a@b> (comment)\n\n", "a@b"),
+        (b"Message-ID: <a\x00b@c>\n\n", "ab@c"),
         (b"", None),
     ],
 )

@@ -248,3 +248,21 @@ def test_processing_twice_changes_nothing(gateway: Gateway) -> None:
     again = gateway.processor.process(accepted.spool_id)
     assert again.state == "done" and again.ticket_id == first.ticket_id
     assert len(articles(gateway, first.ticket_id or 0)) == 1
+
+
+def test_nul_bytes_in_headers_and_body_still_make_a_ticket(gateway: Gateway) -> None:
+    raw = (
+        b"From: Ja\x00ne <jane@customer.example>\r\nTo: support@example.org\r\nSubject: broken\x00subject\r\n"
+        b"Message-ID: <nul\x00" + new_id().encode() + b">\r\n\r\nbody with \x00 inside\r\n"
+    )
+    done = gateway.deliver(raw)
+    assert (done.state, done.outcome) == ("done", "new_ticket"), done
+    with gateway.session() as session:
+        mime = session.scalars(
+            select(ArticleDataMime).where(ArticleDataMime.article_id == done.article_id)
+        ).one()
+        plain = session.scalars(
+            select(ArticleDataMimePlain).where(ArticleDataMimePlain.article_id == done.article_id)
+        ).one()
+    assert "\x00" not in (mime.a_subject or "") + (mime.a_body or "") + (mime.a_message_id or "")
+    assert base64.b64decode(plain.body) == raw  # the raw mail itself is kept byte for byte
