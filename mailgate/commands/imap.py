@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from typing import NoReturn
 
 import click
 from sqlalchemy import Engine
@@ -36,10 +37,11 @@ def _queue_on_broker(services: Services, stack: contextlib.ExitStack) -> None:
     broker = redis_broker(services.settings.broker_url)
     stack.callback(broker.close)
 
-    def no_processor() -> None:
-        raise RuntimeError("the imap process only sends; workers process")
+    services.intake.on_stored(declare_actors(broker, _no_processor).enqueue_inbound)
 
-    services.intake.on_stored(declare_actors(broker, no_processor).enqueue_inbound)  # type: ignore[arg-type]
+
+def _no_processor() -> NoReturn:
+    raise RuntimeError("the imap process only queues; workers process")
 
 
 async def _serve(supervisor: ImapSupervisor, only: set[int] | None, once: bool) -> int:

@@ -116,6 +116,11 @@ def add_account(sessions: sessionmaker[Session], login: str, password: str, host
 @pytest.fixture
 def mailbox(dovecot: Dovecot, engine: Engine) -> Mailbox:
     """A fresh Dovecot user (not used by any other test of the module) with its mail_account row."""
+    return open_mailbox(dovecot, engine)
+
+
+def open_mailbox(dovecot: Dovecot, engine: Engine) -> Mailbox:
+    """Another fresh Dovecot user with its mail_account row."""
     user = next(_next_user_for(dovecot))
     sessions = session_factory(engine)
     account = add_account(sessions, user, USERS[user], f"127.0.0.1:{dovecot.imap_port}")

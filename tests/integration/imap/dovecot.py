@@ -102,11 +102,9 @@ def dovecot_missing_reason() -> str | None:
     """Why Dovecot cannot run here, or None when it can."""
     if not Path(DOVECOT).exists():
         return f"{DOVECOT} is not installed (apt-get install dovecot-imapd dovecot-lmtpd)"
-    if shutil.which("setpriv") is None:
-        return "setpriv (util-linux) is missing"
-    if os.geteuid() != 0 and os.getuid() != NOBODY_UID:
-        return None  # runs as the current user instead of nobody
-    return None
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        return "setpriv (util-linux) is missing; it drops root to nobody for Dovecot"
+    return None  # as root Dovecot runs as nobody, otherwise as the current user
 
 
 @dataclass
