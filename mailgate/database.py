@@ -48,7 +48,9 @@ def create_engine_for(settings_or_url: Settings | str | URL, **kwargs: Any) -> E
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # no ping before each checkout (a round trip per mail): a connection that died while idle fails
+    # its first statement, is discarded by the pool, and the intake stores once more on a fresh one
+    kwargs.setdefault("pool_pre_ping", False)
     # timestamps without time zone hold UTC, as on SQLite and as Znuny 6+ stores them
     connect_args = {"options": "-c timezone=UTC", **kwargs.pop("connect_args", {})}
     return create_engine(url, connect_args=connect_args, **kwargs)
