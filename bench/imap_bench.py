@@ -7,6 +7,7 @@ mails into one account and `--small` into another, and creates a scratch Postgre
 mail_account row for each. Measured in the same run, each in its own process (wall time including
 interpreter start, peak RSS from wait4):
   baseline  a bare aioimaplib session: UID SEARCH + UID FETCH (BODY.PEEK[]) in batches of 100, nothing stored
+  ceiling   Intake.accept() of as many mails from the same thread pool, no IMAP (the database floor)
   poller    `mailgate imap --once --account ID`: fetch, commit each mail to the spool, move it away
 The small account shows whether the poller's memory grows with the backlog. Needs PostgreSQL at
 127.0.0.1:5432 (user postgres, trust) and Dovecot (dovecot-imapd, dovecot-lmtpd).
@@ -101,20 +102,22 @@ def add_accounts(url: str, port: int) -> dict[str, int]:
     return ids
 
 
-def spool_report(url: str, account_id: int) -> tuple[int, int]:
-    """Spool rows of the account, and distinct UIDs among them."""
+def spool_report(url: str, account_id: int) -> tuple[int, int, float]:
+    """Spool rows of the account, distinct UIDs among them, and seconds from first to last commit."""
     engine = create_engine_for(url)
+    of_account = InboundMail.imap_account_id == account_id
     with session_factory(engine)() as session:
-        rows = session.scalar(
-            select(func.count()).select_from(InboundMail).where(InboundMail.imap_account_id == account_id)
-        )
-        distinct = session.scalar(
-            select(func.count(func.distinct(InboundMail.imap_uid))).where(
-                InboundMail.imap_account_id == account_id
-            )
-        )
+        row = session.execute(
+            select(
+                func.count(),
+                func.count(func.distinct(InboundMail.imap_uid)),
+                func.min(InboundMail.created_at),
+                func.max(InboundMail.created_at),
+            ).where(of_account)
+        ).one()
     engine.dispose()
-    return rows or 0, distinct or 0
+    span = (row[3] - row[2]).total_seconds() if row[2] is not None else 0.0
+    return row[0], row[1], span
 
 
 def _high_water_mib(pid: int) -> float | None:
@@ -173,6 +176,29 @@ def child_main(args: list[str]) -> None:
     print(json.dumps({"fetched": asyncio.run(bare_fetch(port, user, password))}))
 
 
+def accept_only_main(args: list[str]) -> None:
+    """`--accept-only URL COUNT SIZE`: the database ceiling, Intake.accept() in `mailgate imap`'s threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mailgate.commands.imap import db_threads_for
+    from mailgate.intake import ImapOrigin, Intake
+    from schema import InboundSource
+
+    url, count, size = args[0], int(args[1]), int(args[2])
+    mails = make_mails(count, size, "accept-only")
+    engine = create_engine_for(url)
+    intake = Intake(session_factory(engine))
+
+    def accept(numbered: tuple[int, bytes]) -> None:
+        intake.accept(numbered[1], InboundSource.IMAP, None, (), imap=ImapOrigin(999_999, 1, numbered[0]))
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(db_threads_for(engine)) as pool:
+        list(pool.map(accept, enumerate(mails, start=1)))
+    print(json.dumps({"seconds": time.monotonic() - start}))
+    engine.dispose()
+
+
 def measure(label: str, command: list[str], env: dict[str, str], mails: int) -> dict[str, float]:
     """Run and print one measurement."""
     seconds, rss, _ = run_measured(command, env)
@@ -185,6 +211,9 @@ def main() -> None:
     """Seed, measure baseline and poller, check every mail is in the spool exactly once."""
     if sys.argv[1:2] == ["--bare-fetch"]:
         child_main(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["--accept-only"]:
+        accept_only_main(sys.argv[2:])
         return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -210,6 +239,13 @@ def main() -> None:
         for user, count in (("backlog", options.mails), ("small", options.small)):
             bare = [python, __file__, "--bare-fetch", str(server.imap_port), user, USERS[user]]
             measure(f"baseline bare UID FETCH ({user})", bare, env, count)  # also warms Dovecot's index
+        accept_only = [python, __file__, "--accept-only", url, str(options.mails), str(options.size)]
+        _, rss, output = run_measured(accept_only, env)
+        inner = json.loads(output)["seconds"]
+        print(
+            f"{'ceiling: Intake.accept() only':<34} {options.mails:>6} mails {inner:7.1f} s "
+            f"{options.mails / inner:8.0f} mails/s  peak RSS {rss:6.1f} MiB  (threads as mailgate imap)"
+        )
         results = {}
         for user, count in (("small", options.small), ("backlog", options.mails)):
             poller = [
@@ -222,8 +258,12 @@ def main() -> None:
                 str(ids[user]),
             ]
             results[user] = measure(f"mailgate imap --once ({user})", poller, env, count)
-            rows, distinct = spool_report(url, ids[user])
-            print(f"  spool rows {rows}, distinct UIDs {distinct}, expected {count}")
+            rows, distinct, span = spool_report(url, ids[user])
+            steady = rows / span if span else float("nan")
+            print(
+                f"  spool rows {rows}, distinct UIDs {distinct}, expected {count}; "
+                f"first to last commit {span:.1f} s = {steady:.0f} mails/s without process start"
+            )
             if rows != count or distinct != count:
                 raise SystemExit("spool does not hold every mail exactly once")
         growth = results["backlog"]["rss"] - results["small"]["rss"]

@@ -19,12 +19,19 @@ from mailgate.logconfig import configure_logging
 from mailgate.services import Services, build_services
 from schema.imap_state import AfterFetch
 
-DB_THREADS = 10  # PostgreSQL groups concurrent commits; within the engine pool (5 + 10 overflow)
+FALLBACK_DB_THREADS = 5
 
 
 def db_threads_for(engine: Engine) -> int:
-    """Threads for database work: one on SQLite (a second writer would only meet a locked database)."""
-    return 1 if engine.dialect.name == "sqlite" else DB_THREADS
+    """Threads for database work: 1 on SQLite, else the engine pool's steady size.
+
+    SQLite: a second writer only meets a locked database. PostgreSQL: more threads than the pool keeps
+    would close and reopen overflow connections between batches.
+    """
+    if engine.dialect.name == "sqlite":
+        return 1
+    size = getattr(engine.pool, "size", None)
+    return int(size()) if callable(size) else FALLBACK_DB_THREADS
 
 
 DEFAULTS = PollerOptions()
