@@ -54,11 +54,8 @@ def _no_processor() -> NoReturn:
 async def _serve(supervisor: ImapSupervisor, only: set[int] | None, once: bool) -> int:
     loop = asyncio.get_running_loop()
     accounts = await loop.run_in_executor(None, supervisor.load_accounts, only)
-    if not accounts:
-        click.echo("mailgate imap: no valid IMAP/IMAPS account in mail_account", err=True)
-        return 0 if not once else 1
-    names = ", ".join(account.label for account in accounts)
-    click.echo(f"mailgate imap: serving {names}", err=True)
+    names = ", ".join(account.label for account in accounts) or "no valid IMAP/IMAPS mail_account yet"
+    click.echo(f"mailgate imap: {names}", err=True)
     if once:
         failures = await supervisor.run_once(accounts)
         for account_id, error in failures.items():
@@ -67,7 +64,7 @@ async def _serve(supervisor: ImapSupervisor, only: set[int] | None, once: bool) 
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await supervisor.serve(accounts, stop)
+    await supervisor.serve(stop, only)
     return 0
 
 
@@ -100,7 +97,10 @@ def imap(
     set_after_fetch: str | None,
     processed_folder: str | None,
 ) -> None:
-    """Fetch mail from every valid IMAP/IMAPS mail_account (IDLE where offered) into the spool."""
+    """Fetch mail from every valid IMAP/IMAPS mail_account (IDLE where offered) into the spool.
+
+    mail_account is re-read every minute: new, edited and invalidated accounts are picked up.
+    """
     settings = settings_from(ctx)
     configure_logging(settings)
     services = build_services(settings)
