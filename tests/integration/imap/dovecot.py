@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import grp
 import os
+import pwd
 import shutil
 import signal
 import smtplib
@@ -29,9 +31,9 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-default_internal_user = nobody
-default_login_user = nobody
-default_internal_group = nogroup
+default_internal_user = {user}
+default_login_user = {user}
+default_internal_group = {group}
 first_valid_uid = 0
 first_valid_gid = 0
 mail_location = maildir:{base}/mail/%u
@@ -98,6 +100,10 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) 
     raise RuntimeError(f"dovecot did not listen on {port} within {timeout}s")
 
 
+def _current_user_and_group() -> tuple[str, str]:
+    return pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+
+
 def dovecot_missing_reason() -> str | None:
     """Why Dovecot cannot run here, or None when it can."""
     if not Path(DOVECOT).exists():
@@ -136,7 +142,10 @@ class Dovecot:
             f"{user}:{{PLAIN}}{pw}:{uid}:{gid}::{self.base}/mail/{user}\n" for user, pw in self.users.items()
         ]
         (self.base / "users").write_text("".join(lines))
-        conf = CONFIG.format(base=self.base, imap_port=self.imap_port, lmtp_port=self.lmtp_port)
+        user, group = ("nobody", "nogroup") if self.as_root else _current_user_and_group()
+        conf = CONFIG.format(
+            base=self.base, imap_port=self.imap_port, lmtp_port=self.lmtp_port, user=user, group=group
+        )
         (self.base / "dovecot.conf").write_text(conf)
         self.fix_ownership()
 
