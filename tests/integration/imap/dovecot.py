@@ -28,7 +28,9 @@ state_dir = {base}/state
 log_path = {base}/dovecot.log
 info_log_path = {base}/dovecot.log
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{base}/cert.pem
+ssl_key = <{base}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user}
@@ -50,7 +52,9 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
+    ssl = yes
   }}
 }}
 service lmtp {{
@@ -108,6 +112,8 @@ def dovecot_missing_reason() -> str | None:
     """Why Dovecot cannot run here, or None when it can."""
     if not Path(DOVECOT).exists():
         return f"{DOVECOT} is not installed (apt-get install dovecot-imapd dovecot-lmtpd)"
+    if shutil.which("openssl") is None:
+        return "openssl is missing (it makes the certificate of the imaps listener)"
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return "setpriv (util-linux) is missing; it drops root to nobody for Dovecot"
     return None  # as root Dovecot runs as nobody, otherwise as the current user
@@ -119,6 +125,7 @@ class Dovecot:
 
     base: Path
     imap_port: int = 0
+    imaps_port: int = 0
     lmtp_port: int = 0
     users: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
@@ -126,7 +133,8 @@ class Dovecot:
     @classmethod
     def create(cls, users: dict[str, str]) -> Dovecot:
         base = Path(tempfile.mkdtemp(prefix="mg-dovecot-"))
-        server = cls(base=base, imap_port=free_port(), lmtp_port=free_port(), users=dict(users))
+        ports = {"imap_port": free_port(), "imaps_port": free_port(), "lmtp_port": free_port()}
+        server = cls(base=base, users=dict(users), **ports)
         server._write_files()
         return server
 
@@ -143,11 +151,32 @@ class Dovecot:
         ]
         (self.base / "users").write_text("".join(lines))
         user, group = ("nobody", "nogroup") if self.as_root else _current_user_and_group()
+        self._make_certificate()
         conf = CONFIG.format(
-            base=self.base, imap_port=self.imap_port, lmtp_port=self.lmtp_port, user=user, group=group
+            base=self.base,
+            imap_port=self.imap_port,
+            imaps_port=self.imaps_port,
+            lmtp_port=self.lmtp_port,
+            user=user,
+            group=group,
         )
         (self.base / "dovecot.conf").write_text(conf)
         self.fix_ownership()
+
+    @property
+    def certificate(self) -> Path:
+        """The self-signed certificate (for 127.0.0.1) the imaps listener presents."""
+        return self.base / "cert.pem"
+
+    def _make_certificate(self) -> None:
+        subprocess.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", str(self.base / "key.pem"), "-out", str(self.certificate),
+            ],
+            check=True, capture_output=True,
+        )  # fmt: skip
 
     def fix_ownership(self) -> None:
         """Give everything under base to nobody (Dovecot runs as nobody when the tests run as root)."""
@@ -164,6 +193,7 @@ class Dovecot:
             command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _wait_for_port(self.imap_port, self.process, timeout)
+        _wait_for_port(self.imaps_port, self.process, timeout)
         _wait_for_port(self.lmtp_port, self.process, timeout)
 
     def stop(self) -> None:
