@@ -35,9 +35,7 @@ class ImapAccountState(Base):
     # mail_account.id; no foreign key so that Znuny can still delete accounts
     account_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     after_fetch: Mapped[str] = mapped_column(String(10), server_default=AfterFetch.MOVE.value)
-    processed_folder: Mapped[str] = mapped_column(
-        String(FOLDER_MAX), server_default=DEFAULT_PROCESSED_FOLDER
-    )
+    processed_folder: Mapped[str] = mapped_column(String(FOLDER_MAX), server_default=DEFAULT_PROCESSED_FOLDER)
     # the folder, UIDVALIDITY and highest UID whose mail is committed (and acted on)
     folder: Mapped[str | None] = mapped_column(String(FOLDER_MAX))
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
