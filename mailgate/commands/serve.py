@@ -30,8 +30,8 @@ def _listeners(services: Services) -> list[tuple[str, bool]]:
     ]
 
 
-async def _serve_listeners(services: Services) -> None:
-    """Run the SMTP (and, when configured, LMTP) listeners until SIGINT or SIGTERM."""
+async def _serve_listeners(services: Services, *, with_imap: bool = False) -> None:
+    """Run the SMTP (and, when configured, LMTP) listeners, and optionally the IMAP pollers, until stopped."""
     settings = services.settings
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -51,11 +51,21 @@ async def _serve_listeners(services: Services) -> None:
         ]
         names = ", ".join(f"{'LMTP' if lmtp else 'SMTP'} {listen}" for listen, lmtp in _listeners(services))
         click.echo(f"mailgate: listening on {names}", err=True)
+        pollers = asyncio.create_task(_imap_pollers(services, executor, stop)) if with_imap else None
         await stop.wait()
+        if pollers is not None:
+            await pollers
         for server in servers:
             server.close()
             with contextlib.suppress(Exception):
                 await server.wait_closed()
+
+
+async def _imap_pollers(services: Services, executor: ThreadPoolExecutor, stop: asyncio.Event) -> None:
+    """The IMAP pollers of every valid mail_account, until stop is set (none configured: idles)."""
+    from mailgate.imap.supervisor import ImapSupervisor
+
+    await ImapSupervisor(services.sessions, services.intake, executor).serve(stop)
 
 
 @click.command()
@@ -84,7 +94,7 @@ def _no_processor() -> NoReturn:
 @click.option("--threads", default=2, show_default=True, help="Processing threads in this process.")
 @click.pass_context
 def run(ctx: click.Context, threads: int) -> None:
-    """Everything in one process: SMTP/LMTP listeners, processing workers and the sweeper."""
+    """Everything in one process: SMTP/LMTP listeners, IMAP pollers, processing workers and the sweeper."""
     from mailgate.workers.inprocess import in_process_workers
 
     settings = settings_from(ctx)
@@ -92,7 +102,7 @@ def run(ctx: click.Context, threads: int) -> None:
     services = build_services(settings)
     try:
         with in_process_workers(services, threads):
-            asyncio.run(_serve_listeners(services))
+            asyncio.run(_serve_listeners(services, with_imap=True))
     finally:
         services.close()
 
