@@ -93,11 +93,8 @@ class Intake:
             return self._store(_copy_row(row), imap)
 
     def _store(self, row: InboundMail, imap: ImapOrigin | None) -> Accepted:
+        """INSERT first (on SQLite that takes the write lock before any read); conflicts sorted out after."""
         with self._sessions() as session:
-            if imap is not None:
-                known = _find_imap(session, imap)
-                if known is not None:
-                    return known
             session.add(row)
             try:
                 session.commit()

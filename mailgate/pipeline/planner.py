@@ -45,6 +45,7 @@ class PlanContext:
     envelope_recipients: Sequence[str] = ()
     trusted: bool = False
     today: date | None = None
+    account_queue_id: int | None = None
 
 
 def _followup_trace(result: FollowupResult) -> list[dict[str, str]]:
@@ -69,9 +70,12 @@ def _own_bounce(parsed: ParsedMessage, context: PlanContext) -> bool:
 
 def _route(session: Session, parsed: ParsedMessage, context: PlanContext, followup: bool) -> Decision:
     facts = mail_facts(parsed, context.envelope_recipients, is_followup=followup, trusted=context.trusted)
-    defaults = RoutingDefaults(
-        default_queue=context.queues.default_queue_id, system_addresses=context.queues.address_queues
-    )
+    if context.account_queue_id is not None:  # fetched from a mail account: its queue, as Znuny dispatches
+        defaults = RoutingDefaults(default_queue=context.account_queue_id)
+    else:
+        defaults = RoutingDefaults(
+            default_queue=context.queues.default_queue_id, system_addresses=context.queues.address_queues
+        )
     return route(facts, context.rules, defaults)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -77,6 +78,7 @@ class _Claimed:
     raw: bytes
     recipients: list[str]
     trusted: bool
+    account_queue_id: int | None = None
 
 
 class InboundProcessor:
@@ -130,16 +132,14 @@ class InboundProcessor:
         claimed = connection.execute(claim, values).first()
         if claimed is None:
             return None
-        trusted = self._trusted(session, claimed.imap_account_id)
-        return _Claimed(claimed.raw, json.loads(claimed.envelope_recipients or "[]"), trusted)
-
-    @staticmethod
-    def _trusted(session: Session, account_id: int | None) -> bool:
-        """Mail from a trusted Znuny mail account may carry X-OTRS-* headers that are honoured."""
-        if account_id is None:
-            return False
-        account = session.get(MailAccount, account_id)
-        return bool(account and account.trusted)
+        recipients = json.loads(claimed.envelope_recipients or "[]")
+        if claimed.imap_account_id is None:
+            return _Claimed(claimed.raw, recipients, trusted=False)
+        account = session.get(MailAccount, claimed.imap_account_id)
+        if account is None:
+            return _Claimed(claimed.raw, recipients, trusted=False)
+        # a trusted Znuny mail account may set X-OTRS-* headers; its queue is where its mail goes
+        return _Claimed(claimed.raw, recipients, bool(account.trusted), account.queue_id or None)
 
     def _context(
         self,
@@ -169,6 +169,7 @@ class InboundProcessor:
         parsed = parse(claimed.raw)
         fingerprint = self._serialise_thread(session, parsed)
         context = self._context(session, claimed.recipients, claimed.trusted, fingerprint)
+        context = dataclasses.replace(context, account_queue_id=claimed.account_queue_id)
         plan = plan_mail(session, parsed, context)
         writer = TicketWriter(session, context.lookups, self._clock())
         applied = apply_plan(

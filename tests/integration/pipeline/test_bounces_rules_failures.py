@@ -8,11 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import delete, func, select
 
+from mailgate.intake import ImapOrigin
 from mailgate.pipeline.rulestore import replace_rules
 from mailgate.tickets.clock import now_utc
 from mailgate.tokens import issue_message_id
 from router import Action, Condition, Rule
-from schema import Article, InboundMail, InboundSource, Queue, Ticket, TicketState
+from schema import Article, InboundMail, InboundSource, MailAccount, Queue, Ticket, TicketState
 from schema.pipeline import Decision, RoutingRule, TicketTag, UndeliverableAddress
 from tests.integration.pipeline.support import Gateway, mail, new_id
 
@@ -218,3 +219,36 @@ def test_rule_actions_tags_junk_and_ignore(gateway: Gateway) -> None:
     finally:
         with gateway.services.sessions.begin() as session:
             session.execute(delete(RoutingRule))
+
+
+def test_mail_from_a_mail_account_goes_to_its_queue_and_trust_decides_x_otrs(gateway: Gateway) -> None:
+    now = now_utc()
+    with gateway.services.sessions.begin() as session:
+        misc = session.scalar(select(Queue.id).where(Queue.name == "Misc"))
+        accounts = []
+        for trusted in (0, 1):
+            account = MailAccount(
+                login=f"box{trusted}",
+                pw="x",
+                host="imap.example",
+                account_type="IMAP",
+                queue_id=misc,
+                trusted=trusted,
+                valid_id=1,
+                create_time=now,
+                create_by=1,
+                change_time=now,
+                change_by=1,
+            )
+            session.add(account)
+            session.flush()
+            accounts.append(account.id)
+    results = []
+    for account_id in accounts:
+        raw = mail(extra="X-OTRS-Queue: Junk")
+        origin = ImapOrigin(account_id, 1, uuid.uuid4().int % 1_000_000)
+        spool_id = gateway.services.intake.accept(raw, InboundSource.IMAP, imap=origin).spool_id
+        results.append(gateway.processor.process(spool_id))
+    with gateway.session() as session:
+        queues = [session.get_one(Queue, session.get_one(Ticket, r.ticket_id).queue_id).name for r in results]
+    assert queues == ["Misc", "Junk"]  # untrusted: its account's queue; trusted: X-OTRS-Queue honoured
