@@ -92,7 +92,7 @@ class Intake:
             log.info("database connection was stale; storing again on a new one")
             return self._store(_copy_row(row), imap)
 
-    def _store(self, row: InboundMail, imap: ImapOrigin | None) -> Accepted:
+    def _store(self, row: InboundMail, imap: ImapOrigin | None, *, retried: bool = False) -> Accepted:
         """INSERT first (on SQLite that takes the write lock before any read); conflicts sorted out after."""
         with self._sessions() as session:
             session.add(row)
@@ -101,6 +101,8 @@ class Intake:
                 return Accepted(row.id, InboundState.RECEIVED)
             except IntegrityError:
                 session.rollback()
+                if retried:  # a conflict that is no copy of a stored mail: the database refuses the row
+                    raise
         return self._store_duplicate(row, imap)
 
     def _store_duplicate(self, row: InboundMail, imap: ImapOrigin | None) -> Accepted:
@@ -110,7 +112,7 @@ class Intake:
                 return known
             first = session.scalar(select(InboundMail.id).where(InboundMail.dedup_key == row.dedup_key))
             if first is None:  # the first copy's transaction lost a race and rolled back: store as new
-                return self._store(_copy_row(row), imap)
+                return self._store(_copy_row(row), imap, retried=True)
             duplicate = _copy_row(row)
             duplicate.dedup_key = None
             duplicate.state = InboundState.DUPLICATE.value
