@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -9,18 +10,10 @@ import click
 from mailgate.cli import settings_from
 from mailgate.errors import MailgateError
 from mailgate.logconfig import configure_logging
-from mailgate.services import Services, build_processor, build_services
+from mailgate.services import build_services
 from schema.spool import InboundSource
 
 EX_TEMPFAIL = 75
-
-
-def _queue_on_broker(services: Services) -> None:
-    """Send the stored mail's id to the workers (a broker failure leaves it to the sweeper)."""
-    from mailgate.workers.actors import declare_actors, redis_broker
-
-    broker = redis_broker(services.settings.broker_url)
-    services.intake.on_stored(declare_actors(broker, lambda: build_processor(services)).enqueue_inbound)
 
 
 @click.command()
@@ -37,12 +30,13 @@ def deliver(ctx: click.Context, sender: str | None, recipients: tuple[str, ...])
             click.echo("deliver: empty input, nothing stored", err=True)
             ctx.exit(EX_TEMPFAIL)
         services = build_services(settings)
-        try:
+        with contextlib.ExitStack() as stack:
+            stack.callback(services.close)
             if settings.broker_url:
-                _queue_on_broker(services)
+                from mailgate.workers.actors import queue_stored_mail
+
+                queue_stored_mail(services.intake, settings.broker_url, stack)
             accepted = services.intake.accept(raw, InboundSource.PIPE, sender, recipients)
-        finally:
-            services.close()
     except MailgateError as exc:
         click.echo(f"deliver: {exc}", err=True)
         ctx.exit(EX_TEMPFAIL)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import signal
 from concurrent.futures import ThreadPoolExecutor
-from typing import NoReturn
 
 import click
 from sqlalchemy import Engine
@@ -17,6 +16,7 @@ from mailgate.imap.state import ImapStateStore
 from mailgate.imap.supervisor import ImapSupervisor
 from mailgate.logconfig import configure_logging
 from mailgate.services import Services, build_services
+from mailgate.workers.actors import queue_stored_mail
 from schema.imap_state import AfterFetch
 
 FALLBACK_DB_THREADS = 5
@@ -35,20 +35,6 @@ def db_threads_for(engine: Engine) -> int:
 
 
 DEFAULTS = PollerOptions()
-
-
-def _queue_on_broker(services: Services, stack: contextlib.ExitStack) -> None:
-    """Send each stored mail's id to the workers (a broker failure leaves it to the sweeper)."""
-    from mailgate.workers.actors import declare_actors, redis_broker
-
-    broker = redis_broker(services.settings.broker_url)
-    stack.callback(broker.close)
-
-    services.intake.on_stored(declare_actors(broker, _no_processor).enqueue_inbound)
-
-
-def _no_processor() -> NoReturn:
-    raise RuntimeError("the imap process only queues; workers process")
 
 
 async def _serve(supervisor: ImapSupervisor, only: set[int] | None, once: bool) -> int:
@@ -110,7 +96,7 @@ def imap(
             _configure(services, accounts, AfterFetch(set_after_fetch), processed_folder)
             return
         if settings.broker_url:
-            _queue_on_broker(services, stack)
+            queue_stored_mail(services.intake, settings.broker_url, stack)
         executor = stack.enter_context(
             ThreadPoolExecutor(db_threads_for(services.engine), thread_name_prefix="imap-db")
         )

@@ -21,7 +21,8 @@ from mailgate.importer.progress import BarProgress, LogProgress, Progress
 from mailgate.importer.run import Importer, RunControl
 from mailgate.importer.summary import ImportSummary, StopReason
 from mailgate.logconfig import configure_logging
-from mailgate.services import Services, build_processor, build_services
+from mailgate.services import Services, build_services
+from mailgate.workers.actors import queue_stored_mail
 
 EX_TEMPFAIL = 75
 EXIT_FAILURES = 1
@@ -54,15 +55,6 @@ class _StopSignals:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-
-
-def _queue_on_broker(services: Services, stack: contextlib.ExitStack) -> None:
-    """Send each stored mail's id to the workers (a broker failure leaves it to the sweeper)."""
-    from mailgate.workers.actors import declare_actors, redis_broker
-
-    broker = redis_broker(services.settings.broker_url)
-    stack.callback(broker.close)
-    services.intake.on_stored(declare_actors(broker, lambda: build_processor(services)).enqueue_inbound)
 
 
 def _progress_for(source: MailSource, show_bar: bool | None) -> Progress:
@@ -139,7 +131,7 @@ def import_mail(
     with contextlib.ExitStack() as stack:
         stack.callback(services.close)
         if settings.broker_url and queue_after:
-            _queue_on_broker(services, stack)
+            queue_stored_mail(services.intake, services.settings.broker_url, stack)
         shown = _progress_for(source, progress)
         with signals.installed():
             try:

@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
-from typing import NoReturn
 
 import click
 
@@ -78,16 +77,10 @@ def smtp(ctx: click.Context) -> None:
     with contextlib.ExitStack() as stack:
         stack.callback(services.close)
         if settings.broker_url:
-            from mailgate.workers.actors import declare_actors, redis_broker
+            from mailgate.workers.actors import queue_stored_mail
 
-            broker = redis_broker(settings.broker_url)
-            stack.callback(broker.close)
-            services.intake.on_stored(declare_actors(broker, _no_processor).enqueue_inbound)
+            queue_stored_mail(services.intake, settings.broker_url, stack)
         asyncio.run(_serve_listeners(services))
-
-
-def _no_processor() -> NoReturn:
-    raise RuntimeError("the smtp process only sends; workers process")
 
 
 @click.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from mailgate.followup.message_ids import message_id_md5
 from mailgate.tickets.clock import epoch
 from mailgate.tickets.writer import TicketWriter, audit, table_of
 from parsers.model import Address, Attachment, ParsedMessage
@@ -42,12 +42,6 @@ def angle(message_id: str | None) -> str | None:
     return f"<{message_id}>" if message_id else None
 
 
-def message_id_md5(message_id: str | None) -> str | None:
-    """Znuny's a_message_id_md5: md5 hex of the Message-ID with its angle brackets."""
-    bracketed = angle(message_id)
-    return hashlib.md5(bracketed.encode(), usedforsecurity=False).hexdigest() if bracketed else None
-
-
 def format_addresses(addresses: Iterable[Address]) -> str | None:
     """A header-like, decoded address list ("Jane Doe <jane@example.com>, ...")."""
     text = ", ".join(formataddr((item.name, item.email)) if item.name else item.email for item in addresses)
@@ -64,7 +58,7 @@ def _mime_row(article_id: int, parsed: ParsedMessage, now: datetime, user_id: in
         "a_bcc": None,
         "a_subject": parsed.subject[:SUBJECT_MAX],
         "a_message_id": angle(parsed.message_id),
-        "a_message_id_md5": message_id_md5(parsed.message_id),
+        "a_message_id_md5": message_id_md5(parsed.message_id) if parsed.message_id else None,
         "a_in_reply_to": " ".join(angle(item) or "" for item in parsed.in_reply_to) or None,
         "a_references": " ".join(angle(item) or "" for item in parsed.references) or None,
         "a_content_type": CONTENT_TYPE_TEXT,

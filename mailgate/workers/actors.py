@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from mailgate.errors import ConfigError
+from mailgate.intake import Intake
 from mailgate.pipeline.process import InboundProcessor
 
 log = logging.getLogger(__name__)
@@ -53,3 +55,14 @@ def declare_actors(broker: dramatiq.Broker, processor: Callable[[], InboundProce
     )
     actor = decorate(process_inbound)
     return Actors(process_inbound=actor)
+
+
+def _sender_only() -> InboundProcessor:
+    raise RuntimeError("this process only queues spool ids; `mailgate worker` processes them")
+
+
+def queue_stored_mail(intake: Intake, broker_url: str, stack: ExitStack) -> None:
+    """Send each mail the intake stores to the workers on Redis (a lost send is left to the sweeper)."""
+    broker = redis_broker(broker_url)
+    stack.callback(broker.close)
+    intake.on_stored(declare_actors(broker, _sender_only).enqueue_inbound)
