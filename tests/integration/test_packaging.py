@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from mailgate.database import create_engine_for, session_factory
 from schema.spool import InboundMail
+from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 MAILGATE = [sys.executable, "-c", "from mailgate.cli import main; main()"]
@@ -38,12 +39,6 @@ def test_docker_compose_config_is_accepted() -> None:
     assert proc.returncode == 0, proc.stderr
     services = set(proc.stdout.split())
     assert {"postgres", "redis", "mailhog", "smtp", "imap", "worker", "web"} <= services
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:

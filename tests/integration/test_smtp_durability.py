@@ -22,16 +22,11 @@ from sqlalchemy import Engine, select
 from mailgate.database import create_engine_for, session_factory
 from mailgate.initdb import init_database
 from schema import InboundMail
+from tests.support.net import free_port
 from tests.support.private_postgres import PrivatePostgres
 
 MAILGATE = [sys.executable, "-c", "from mailgate.cli import main; main()"]
 SENDERS = 12
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_smtp(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -18,12 +18,7 @@ from mailgate.database import create_engine_for, session_factory
 from mailgate.intake import Intake
 from mailgate.smtp import ListenerConfig, start_listener
 from schema.spool import InboundMail
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.net import free_port
 
 
 @contextmanager

@@ -13,6 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.support.net import free_port
+
 PG_BIN = Path("/usr/lib/postgresql")
 
 
@@ -31,12 +33,6 @@ def _bin(name: str) -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class PrivatePostgres:
     """initdb, start, stop: a throw-away cluster on 127.0.0.1:<port>, owned by the postgres user when root."""
 
@@ -45,7 +41,7 @@ class PrivatePostgres:
         self.folder = Path(tempfile.mkdtemp(prefix="mailgate-pg-"))
         self.folder.chmod(0o755)
         self.data = self.folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._as_postgres = (
             ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"] if os.getuid() == 0 else []
         )

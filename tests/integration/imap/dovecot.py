@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.net import free_port
+
 DOVECOT = "/usr/sbin/dovecot"
 NOBODY_UID = 65534
 NOGROUP_GID = 65534
@@ -83,12 +85,6 @@ userdb {{
   args = {base}/users
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
