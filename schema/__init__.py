@@ -17,6 +17,7 @@ from schema.lookups import (
     TicketType,
 )
 from schema.mail import MailAccount, MailQueue, PostmasterFilter
+from schema.outbox import OutboxKind, OutboxMail, OutboxState
 from schema.pipeline import (
     Decision,
     InstallationSetting,
@@ -75,6 +76,9 @@ __all__ = [
     "InstallationSetting",
     "MailAccount",
     "MailQueue",
+    "OutboxKind",
+    "OutboxMail",
+    "OutboxState",
     "PermissionGroup",
     "PostmasterFilter",
     "Queue",
