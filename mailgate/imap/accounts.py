@@ -12,8 +12,12 @@ from schema.mail import MailAccount
 
 VALID_ID = 1
 DEFAULT_FOLDER = "INBOX"
-# account_type -> (TLS from the first byte, default port); Znuny's IMAPTLS (STARTTLS) is not served yet
-SERVED_TYPES: dict[str, tuple[bool, int]] = {"IMAP": (False, 143), "IMAPS": (True, 993)}
+# account_type -> (TLS from the first byte, STARTTLS before login, default port)
+SERVED_TYPES: dict[str, tuple[bool, bool, int]] = {
+    "IMAP": (False, False, 143),
+    "IMAPS": (True, False, 993),
+    "IMAPTLS": (False, True, 143),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,7 @@ class ImapAccount:
     login: str
     password: str = field(repr=False)
     folder: str = DEFAULT_FOLDER
+    starttls: bool = False
 
     @property
     def label(self) -> str:
@@ -53,7 +58,7 @@ def split_host(host: str, default_port: int) -> tuple[str, int]:
 
 def account_from_row(row: MailAccount) -> ImapAccount:
     """An ImapAccount from a mail_account row; the password is used as stored (Znuny keeps it as typed)."""
-    tls, default_port = SERVED_TYPES[row.account_type.upper()]
+    tls, starttls, default_port = SERVED_TYPES[row.account_type.upper()]
     host, port = split_host(row.host, default_port)
     return ImapAccount(
         id=row.id,
@@ -63,6 +68,7 @@ def account_from_row(row: MailAccount) -> ImapAccount:
         login=row.login,
         password=row.pw,
         folder=row.imap_folder or DEFAULT_FOLDER,
+        starttls=starttls,
     )
 
 
@@ -74,7 +80,7 @@ def load_imap_accounts(session: Session, only: set[int] | None = None) -> list[I
 
 
 def unserved_accounts(session: Session) -> list[str]:
-    """Descriptions of valid IMAP-like accounts this poller does not serve (e.g. IMAPTLS), for a warning."""
+    """Descriptions of valid accounts of an IMAP-like type this poller does not know, for a warning."""
     query = select(MailAccount).where(MailAccount.valid_id == VALID_ID)
     return [
         f"mail_account {row.id} ({row.account_type})"

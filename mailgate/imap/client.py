@@ -201,6 +201,20 @@ def _tls_context(account: ImapAccount) -> ssl.SSLContext | None:
     return ssl.create_default_context() if account.tls else None
 
 
+async def _start_tls(client: aioimaplib.IMAP4, account: ImapAccount) -> None:
+    """Upgrade the connection with STARTTLS before LOGIN; a server that refuses it gets no password."""
+    protocol = client.protocol
+    command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+    _check(await protocol.execute(command), "STARTTLS")
+    loop = asyncio.get_running_loop()
+    try:
+        protocol.transport = await loop.start_tls(
+            protocol.transport, protocol, ssl.create_default_context(), server_hostname=account.host
+        )
+    except (OSError, ssl.SSLError) as exc:
+        raise ImapError(f"STARTTLS: {exc}") from exc
+
+
 async def open_session(account: ImapAccount, timeouts: ImapTimeouts) -> ImapSession:
     """Connect, log in and select the account's folder."""
     loop = asyncio.get_running_loop()
@@ -220,6 +234,8 @@ async def open_session(account: ImapAccount, timeouts: ImapTimeouts) -> ImapSess
     session = ImapSession(client, lost, timeouts)
     try:
         await session._guard(client.wait_hello_from_server())
+        if account.starttls:
+            await session._guard(asyncio.wait_for(_start_tls(client, account), timeouts.connect))
         _check(await session._guard(client.login(account.login, account.password)), "LOGIN")
         await session._guard(client.protocol.capability())
         await session.select(account.folder)
