@@ -2,6 +2,7 @@
 
 from schema import pipeline as pipeline  # registers the pipeline's mailgate_ tables in Base.metadata
 from schema.accounts import CustomerUser, GroupUser, PermissionGroup, User, Valid
+from schema.agents import CustomerPreference, PersonalQueue, UserPreference
 from schema.articles import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain
 from schema.base import Base
 from schema.imap_state import AfterFetch, ImapAccountState
@@ -65,6 +66,7 @@ __all__ = [
     "AutoResponseType",
     "Base",
     "CommunicationChannel",
+    "CustomerPreference",
     "CustomerUser",
     "Decision",
     "FollowUpPossible",
@@ -80,6 +82,7 @@ __all__ = [
     "OutboxMail",
     "OutboxState",
     "PermissionGroup",
+    "PersonalQueue",
     "PostmasterFilter",
     "Queue",
     "QueueAutoResponse",
@@ -102,6 +105,7 @@ __all__ = [
     "TicketType",
     "UndeliverableAddress",
     "User",
+    "UserPreference",
     "Valid",
     "mailgate_table_names",
     "make_dedup_key",
