@@ -1,0 +1,1 @@
+"""Service levels: business calendars, escalation times on tickets, and SLA alerts."""
