@@ -38,6 +38,7 @@ from schema.queues import (
     StandardTemplate,
     SystemAddress,
 )
+from schema.sla import SlaCalendar, SlaClock
 from schema.spool import InboundMail, InboundSource, InboundState, make_dedup_key
 from schema.tickets import Ticket, TicketHistory, TicketNumberCounter
 
@@ -90,6 +91,8 @@ __all__ = [
     "Salutation",
     "Signature",
     "Sla",
+    "SlaCalendar",
+    "SlaClock",
     "StandardTemplate",
     "SystemAddress",
     "Ticket",
