@@ -23,6 +23,8 @@ from mailgate.pipeline.planner import PlanContext, plan_mail
 from mailgate.pipeline.rulestore import PipelineConfigCache, fingerprint_query
 from mailgate.pipeline.undeliverable import record_bounce
 from mailgate.settings import Settings
+from mailgate.sla.calendars import CalendarStore
+from mailgate.sla.escalation import refresh_escalations
 from mailgate.tickets.clock import now_utc
 from mailgate.tickets.lookups import Lookups, load_lookups
 from mailgate.tickets.writer import TicketWriter, table_of
@@ -100,6 +102,7 @@ class InboundProcessor:
         self._config = PipelineConfigCache()
         self._lookups: Lookups | None = None
         self._lock_sql: TextClause | None = None
+        self._calendars = CalendarStore()  # SLA calendars, rebuilt only when their row changes
 
     def process(self, spool_id: int) -> Processed:
         """Process one spool row; failures are recorded on the row and retried later, never raised.
@@ -196,6 +199,8 @@ class InboundProcessor:
             },
         )
         writer.flush()
+        if applied.ticket_id is not None:  # SLA: escalation columns follow the new article and state
+            refresh_escalations(session, applied.ticket_id, writer.now, self._calendars)
         finished = {
             "spool_id": spool_id,
             "state": state.value,

@@ -1,0 +1,279 @@
+"""Znuny's escalation columns of a ticket, counted in business time with pauses, kept current.
+
+Semantics follow Znuny's TicketEscalationIndexBuild:
+- targets come from the ticket's SLA when it has one, else from its queue (minutes; 0 = none);
+- first response: from the ticket's creation until the first agent article visible to the customer;
+- update: from the latest contact: the latest agent article visible to the customer, or the first
+  customer article after it (further customer mail does not restart the clock);
+- solution: from creation until the ticket is first closed;
+- closed, merged and removed tickets have no escalation; escalation_time is the earliest target.
+Beyond Znuny: time in pending (and closed) states does not count (the clock pauses), and
+auto-generated mail (out-of-office, bounces, reports) never counts as the customer's contact.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from mailgate.followup.policy import is_auto_generated
+from mailgate.sla.calendar import BusinessCalendar, to_epoch
+from mailgate.sla.calendars import CalendarStore
+from parsers import parse
+from schema import (
+    Article,
+    ArticleDataMimePlain,
+    ArticleSenderType,
+    Queue,
+    Sla,
+    Ticket,
+    TicketState,
+    TicketStateType,
+)
+from schema.sla import SlaClock
+
+TARGETS = ("response", "update", "solution")
+CLOSED_PREFIXES = ("merge", "close", "remove")  # Znuny: StateType =~ /^(merge|close|remove)/i
+PAUSED_PREFIX = "pending"  # 'pending reminder', 'pending auto': the clock stands still
+_RAW_PREFIX_CHARS = 87_384  # base64 characters of the first 64 KiB of a stored mail
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """Escalation targets in minutes (0: none) and notify percentages (0: no warning)."""
+
+    calendar_name: str | None
+    minutes: dict[str, int]
+    notify: dict[str, int]
+
+    def any(self) -> bool:
+        """Whether any target is set."""
+        return any(self.minutes.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Escalations:
+    """Epoch seconds of each deadline and of its warning (0: none)."""
+
+    deadlines: dict[str, int]
+    warnings: dict[str, int]
+
+    @property
+    def earliest(self) -> int:
+        """Znuny's escalation_time: the earliest deadline set, 0 if none."""
+        return min((value for value in self.deadlines.values() if value), default=0)
+
+    @classmethod
+    def none(cls) -> Escalations:
+        """No deadline and no warning."""
+        return cls(dict.fromkeys(TARGETS, 0), dict.fromkeys(TARGETS, 0))
+
+
+def load_targets(session: Session, queue_id: int, sla_id: int | None) -> Targets:
+    """The SLA's targets when the ticket has an SLA, else the queue's (Znuny's EscalationPreferences)."""
+    source: type[Sla] | type[Queue] = Sla if sla_id else Queue
+    columns = [
+        getattr(source, f"{name}_{kind}")
+        for name in ("first_response", "update", "solution")
+        for kind in ("time", "notify")
+    ]
+    row = session.execute(
+        select(source.calendar_name, *columns).where(source.id == (sla_id or queue_id))
+    ).first()
+    if row is None:
+        return Targets(None, dict.fromkeys(TARGETS, 0), dict.fromkeys(TARGETS, 0))
+    values = [int(value or 0) for value in row[1:]]
+    return Targets(
+        row[0] or None,
+        dict(zip(TARGETS, values[0::2], strict=True)),
+        dict(zip(TARGETS, values[1::2], strict=True)),
+    )
+
+
+def _start(target: str, clock: SlaClock, created: datetime) -> datetime | None:
+    """Where a target's clock counts from; None once the target is met."""
+    if target == "response":
+        return None if clock.first_response_at else created
+    if target == "update":
+        return clock.update_start
+    return None if clock.solved_at else created
+
+
+def compute(calendar: BusinessCalendar, targets: Targets, clock: SlaClock, created: datetime) -> Escalations:
+    """Deadlines and warnings of a running (not paused) ticket from its clock."""
+    result = Escalations.none()
+    for target in TARGETS:
+        minutes, start = targets.minutes[target], _start(target, clock, created)
+        if not minutes or start is None:
+            continue
+        begin, paused = to_epoch(start), getattr(clock, f"{target}_paused")
+        result.deadlines[target] = calendar.add_seconds(begin, minutes * 60 + paused)
+        notify = targets.notify[target]
+        if 0 < notify < 100:
+            result.warnings[target] = calendar.add_seconds(begin, minutes * 60 * notify // 100 + paused)
+    return result
+
+
+def next_alert(clock: SlaClock, escalations: Escalations) -> int:
+    """The earliest warning or escalation of the current deadlines not alerted yet (0: none)."""
+    due: list[int] = []
+    for target in TARGETS:
+        deadline, warning = escalations.deadlines[target], escalations.warnings[target]
+        if not deadline or getattr(clock, f"{target}_escalated") == deadline:
+            continue
+        due.append(deadline)
+        if warning and getattr(clock, f"{target}_warned") != deadline:
+            due.append(warning)
+    return min(due, default=0)
+
+
+def _auto_generated(session: Session, article_id: int) -> bool:
+    """Whether a stored mail is an auto-reply, bounce, delivery report or complaint (first 64 KiB read)."""
+    encoded = session.scalar(
+        select(func.substr(ArticleDataMimePlain.body, 1, _RAW_PREFIX_CHARS)).where(
+            ArticleDataMimePlain.article_id == article_id
+        )
+    )
+    if not encoded:
+        return False
+    try:
+        raw = base64.b64decode(encoded)
+    except (binascii.Error, ValueError):
+        return False
+    return is_auto_generated(parse(raw))
+
+
+def _set_update_start(clock: SlaClock, moment: datetime) -> None:
+    if clock.update_start != moment:
+        clock.update_start, clock.update_paused = moment, 0
+
+
+def read_articles(session: Session, clock: SlaClock) -> None:
+    """Advance the clock over the ticket's articles it has not seen (first response, latest contact)."""
+    rows = session.execute(
+        select(Article.id, Article.create_time, Article.is_visible_for_customer, ArticleSenderType.name)
+        .join(ArticleSenderType, ArticleSenderType.id == Article.article_sender_type_id)
+        .where(Article.ticket_id == clock.ticket_id, Article.id > clock.last_article_id)
+        .order_by(Article.id)
+    ).all()
+    for article_id, created, visible, sender in rows:
+        if sender == "agent" and visible:
+            clock.first_response_at = clock.first_response_at or created
+            _set_update_start(clock, created)
+            clock.last_contact = "agent"
+        elif sender == "customer" and visible and not _auto_generated(session, article_id):
+            if clock.last_contact != "customer":
+                _set_update_start(clock, created)
+                clock.last_contact = "customer"
+        elif clock.last_contact is None:  # Znuny: without any contact the latest article starts it
+            _set_update_start(clock, created)
+        clock.last_article_id = article_id
+
+
+def _resume(
+    clock: SlaClock, calendar: BusinessCalendar, targets: Targets, created: datetime, now: datetime
+) -> None:
+    """End a pause: each target still running when the pause began is pushed out by the paused time."""
+    assert clock.paused_since is not None
+    since, end = to_epoch(clock.paused_since), to_epoch(now)
+    for target in TARGETS:
+        minutes, start = targets.minutes[target], _start(target, clock, created)
+        if not minutes or start is None:
+            continue
+        begin, paused = to_epoch(start), getattr(clock, f"{target}_paused")
+        if calendar.add_seconds(begin, minutes * 60 + paused) > since:
+            setattr(clock, f"{target}_paused", paused + calendar.seconds_between(max(since, begin), end))
+    clock.paused_since = None
+
+
+@dataclass(frozen=True, slots=True)
+class _TicketFacts:
+    created: datetime
+    queue_id: int
+    sla_id: int | None
+    state_type: str
+    columns: tuple[int, int, int, int]
+
+
+_COLUMNS = (
+    "escalation_response_time",
+    "escalation_update_time",
+    "escalation_solution_time",
+    "escalation_time",
+)
+
+
+def _facts(session: Session, ticket_id: int) -> _TicketFacts | None:
+    row = session.execute(
+        select(
+            Ticket.create_time,
+            Ticket.queue_id,
+            Ticket.sla_id,
+            TicketStateType.name,
+            *(getattr(Ticket, column) for column in _COLUMNS),
+        )
+        .join(TicketState, TicketState.id == Ticket.ticket_state_id)
+        .join(TicketStateType, TicketStateType.id == TicketState.type_id)
+        .where(Ticket.id == ticket_id)
+    ).first()
+    if row is None:
+        return None
+    return _TicketFacts(row[0], row[1], row[2], row[3].lower(), tuple(int(v or 0) for v in row[4:]))  # type: ignore[arg-type]
+
+
+def _write(session: Session, ticket_id: int, facts: _TicketFacts, escalations: Escalations) -> None:
+    d = escalations.deadlines
+    values = (d["response"], d["update"], d["solution"], escalations.earliest)
+    if values != facts.columns:
+        session.execute(
+            update(Ticket).where(Ticket.id == ticket_id).values(dict(zip(_COLUMNS, values, strict=True)))
+        )
+
+
+def _new_clock(session: Session, ticket_id: int, now: datetime) -> SlaClock:
+    clock = SlaClock(ticket_id=ticket_id, last_article_id=0, changed_at=now)
+    for target in TARGETS:
+        for kind in ("paused", "warn", "warned", "escalated"):
+            setattr(clock, f"{target}_{kind}", 0)
+    clock.next_alert = 0
+    session.add(clock)
+    return clock
+
+
+def refresh_escalations(
+    session: Session, ticket_id: int, now: datetime, calendars: CalendarStore | None = None
+) -> Escalations:
+    """Recompute the ticket's escalation columns (call after the event's articles and state are written)."""
+    facts = _facts(session, ticket_id)
+    if facts is None:
+        return Escalations.none()
+    targets = load_targets(session, facts.queue_id, facts.sla_id)
+    clock = session.get(SlaClock, ticket_id)
+    if not targets.any():
+        if clock is not None:
+            clock.next_alert = 0
+        _write(session, ticket_id, facts, Escalations.none())
+        return Escalations.none()
+    clock = clock or _new_clock(session, ticket_id, now)
+    calendar = (calendars or CalendarStore()).get(session, targets.calendar_name)
+    read_articles(session, clock)
+    closed = facts.state_type.startswith(CLOSED_PREFIXES)
+    if closed and clock.solved_at is None:
+        clock.solved_at = now
+    stopped = closed or facts.state_type.startswith(PAUSED_PREFIX)
+    if stopped and clock.paused_since is None:
+        clock.paused_since = now
+    elif not stopped and clock.paused_since is not None:
+        _resume(clock, calendar, targets, facts.created, now)
+    escalations = Escalations.none() if stopped else compute(calendar, targets, clock, facts.created)
+    for target in TARGETS:
+        setattr(clock, f"{target}_warn", escalations.warnings[target])
+    clock.next_alert, clock.changed_at = next_alert(clock, escalations), now
+    _write(session, ticket_id, facts, escalations)
+    session.flush()
+    return escalations
