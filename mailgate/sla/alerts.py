@@ -1,0 +1,170 @@
+"""The periodic SLA check: warn at the notify percentage and alert at escalation, once per deadline.
+
+Each alert is an outbox row of kind 'sla_alert' to the queue's agents (rw on the queue's group,
+address from user_preferences 'UserEmail') plus Znuny's ticket_history row
+(Escalation<Target>TimeNotifyBefore / Escalation<Target>TimeStart, name "%%<type>%%triggered").
+The clock row remembers the deadline each alert was sent for; the outbox dedupe_key guards twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from mailgate.outbound.outbox import OutboundRequest, enqueue_outbound
+from mailgate.sla.calendar import to_epoch
+from mailgate.sla.escalation import TARGETS, Escalations, next_alert
+from schema import GroupUser, Queue, Ticket, TicketHistory, TicketHistoryType, User, UserPreference
+from schema.agents import USER_EMAIL_KEY
+from schema.outbox import OutboxKind
+from schema.sla import SlaClock
+
+log = logging.getLogger(__name__)
+
+SYSTEM_USER = 1
+VALID = 1
+WARN, ESCALATE = "warn", "escalate"
+HISTORY_TYPES = {
+    (target, event): f"Escalation{target.capitalize()}Time{'NotifyBefore' if event == WARN else 'Start'}"
+    for target in TARGETS
+    for event in (WARN, ESCALATE)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert written: which ticket, target, event and deadline, and its outbox row (None: no agent)."""
+
+    ticket_id: int
+    target: str
+    event: str
+    deadline: int
+    outbox_id: int | None
+
+
+def dedupe_key(ticket_id: int, target: str, event: str, deadline: int) -> str:
+    """The outbox key that makes an alert unique per ticket, target, event and deadline."""
+    return f"sla:{ticket_id}:{target}:{event}:{deadline}"
+
+
+def queue_agent_addresses(session: Session, queue_id: int) -> list[str]:
+    """Mail addresses of the valid agents with rw on the queue's group, sorted, without duplicates."""
+    rows = session.scalars(
+        select(UserPreference.preferences_value)
+        .join(GroupUser, GroupUser.user_id == UserPreference.user_id)
+        .join(User, User.id == GroupUser.user_id)
+        .join(Queue, Queue.group_id == GroupUser.group_id)
+        .where(
+            Queue.id == queue_id,
+            GroupUser.permission_key == "rw",
+            User.valid_id == VALID,
+            UserPreference.preferences_key == USER_EMAIL_KEY,
+        )
+    )
+    return sorted({value.strip() for value in rows if value and "@" in value})
+
+
+def _current(ticket: Ticket, clock: SlaClock) -> Escalations:
+    """The ticket's stored deadlines with the clock's warnings."""
+    return Escalations(
+        {target: int(getattr(ticket, f"escalation_{target}_time") or 0) for target in TARGETS},
+        {target: int(getattr(clock, f"{target}_warn") or 0) for target in TARGETS},
+    )
+
+
+def due_events(clock: SlaClock, escalations: Escalations, now: int) -> list[tuple[str, str, int]]:
+    """(target, event, deadline) due at `now` and not sent yet; marks them sent on the clock.
+
+    A target past its deadline gets only the escalation (its warning is moot and never follows).
+    """
+    events: list[tuple[str, str, int]] = []
+    for target in TARGETS:
+        deadline, warning = escalations.deadlines[target], escalations.warnings[target]
+        if not deadline or getattr(clock, f"{target}_escalated") == deadline:
+            continue
+        if deadline <= now:
+            events.append((target, ESCALATE, deadline))
+            setattr(clock, f"{target}_escalated", deadline)
+            setattr(clock, f"{target}_warned", deadline)
+        elif warning and warning <= now and getattr(clock, f"{target}_warned") != deadline:
+            events.append((target, WARN, deadline))
+            setattr(clock, f"{target}_warned", deadline)
+    return events
+
+
+def _history(session: Session, ticket: Ticket, history_type: str, now: datetime) -> None:
+    type_id = session.scalar(select(TicketHistoryType.id).where(TicketHistoryType.name == history_type))
+    if type_id is None:
+        log.warning("ticket_history_type %r missing: no history row for ticket %s", history_type, ticket.id)
+        return
+    session.execute(
+        insert(TicketHistory).values(
+            name=f"%%{history_type}%%triggered",
+            history_type_id=type_id,
+            ticket_id=ticket.id,
+            article_id=None,
+            type_id=ticket.type_id or 1,
+            queue_id=ticket.queue_id,
+            owner_id=ticket.user_id,
+            priority_id=ticket.ticket_priority_id,
+            state_id=ticket.ticket_state_id,
+            create_time=now,
+            create_by=SYSTEM_USER,
+            change_time=now,
+            change_by=SYSTEM_USER,
+        )
+    )
+
+
+def _alert(session: Session, ticket: Ticket, event: tuple[str, str, int], now: datetime) -> Alert:
+    target, kind, deadline = event
+    _history(session, ticket, HISTORY_TYPES[(target, kind)], now)
+    recipients = queue_agent_addresses(session, ticket.queue_id)
+    if not recipients:
+        log.warning(
+            "ticket %s: SLA %s %s but queue %s has no agent with an address",
+            ticket.id,
+            target,
+            kind,
+            ticket.queue_id,
+        )
+        return Alert(ticket.id, target, kind, deadline, None)
+    params: dict[str, Any] = {"target": target, "event": kind, "deadline": deadline}
+    request = OutboundRequest(
+        kind=OutboxKind.SLA_ALERT.value,
+        dedupe_key=dedupe_key(ticket.id, target, kind, deadline),
+        recipients=recipients,
+        ticket_id=ticket.id,
+        params=params,
+    )
+    return Alert(ticket.id, target, kind, deadline, enqueue_outbound(session, request, now))
+
+
+def check_escalations(session: Session, now: datetime, limit: int = 500) -> list[Alert]:
+    """Write the alerts due at `now` (naive UTC) in the caller's transaction; returns what was written."""
+    second = to_epoch(now)
+    query = (
+        select(SlaClock)
+        .where(SlaClock.next_alert > 0, SlaClock.next_alert <= second)
+        .order_by(SlaClock.next_alert)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # two checkers never alert one ticket twice
+    alerts: list[Alert] = []
+    for clock in session.scalars(query).all():
+        ticket = session.get(Ticket, clock.ticket_id)
+        if ticket is None:
+            clock.next_alert = 0
+            continue
+        escalations = _current(ticket, clock)
+        for event in due_events(clock, escalations, second):
+            alerts.append(_alert(session, ticket, event, now))
+        clock.next_alert, clock.changed_at = next_alert(clock, escalations), now
+    session.flush()
+    return alerts
