@@ -38,6 +38,8 @@ class Settings:
     smtp_tls_cert: str = ""
     smtp_tls_key: str = ""
     log_level: str = "INFO"
+    authserv_id: str = ""  # our receiving MTA's Authentication-Results authserv-id(s), comma-separated
+    agent_token_days: int = 90  # how long an agent reply address in a notification stays valid
 
     def masked(self) -> dict[str, str]:
         """The settings as strings, with secrets and URL passwords hidden."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mailgate.agentmail.store import store_agent_answer
 from mailgate.pipeline.plan import Plan
 from mailgate.tickets.articles import ArticleSpec, add_email_article
 from mailgate.tickets.customers import CustomerRef, find_customer, find_or_record_customer
@@ -93,6 +94,8 @@ def apply_plan(
     """Queue or write what the plan says (the caller flushes); nothing at all for loops and ignored mail."""
     if not plan.stores_article:
         return Applied(None, None)
+    if plan.agent is not None:  # an agent's answer by mail (mailgate.agentmail)
+        return Applied(*store_agent_answer(writer, parsed, raw, plan.agent, fingerprint=fingerprint))
     if plan.ticket_id is None:
         ticket = _new_ticket(writer, parsed, plan, system_id)
     else:

@@ -13,6 +13,9 @@ RESULT_WORDS = {
     "bounce": "an internal article on ticket {ticket} (bounce of our mail)",
     "loop": "recorded and ignored (mail loop)",
     "ignored": "recorded and ignored",
+    "agent_reply": "the agent's answer on ticket {ticket}, sent to the customer",
+    "agent_note": "the agent's internal note on ticket {ticket}, not sent",
+    "agent_reply_refused": "an internal, flagged article on ticket {ticket}; NOT relayed",
 }
 
 

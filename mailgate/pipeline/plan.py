@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mailgate.agentmail.model import AgentAnswer
 from router import Decision
 
-Outcome = Literal["new_ticket", "followup", "rejected", "bounce", "loop", "ignored"]
+Outcome = Literal[
+    "new_ticket", "followup", "rejected", "bounce", "loop", "ignored",
+    "agent_reply", "agent_note", "agent_reply_refused",  # an agent's answer by mail (mailgate.agentmail)
+]  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -33,6 +37,7 @@ class Plan:
     followup_step: str | None = None
     trace: dict[str, Any] = field(default_factory=dict)
     route_decision: Decision | None = field(default=None, repr=False)
+    agent: AgentAnswer | None = field(default=None, repr=False)  # set for the agent_* outcomes
 
     @property
     def stores_article(self) -> bool:

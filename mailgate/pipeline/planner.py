@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mailgate.agentmail.planning import AgentMailConfig, plan_agent_mail
 from mailgate.followup.chain import FollowupChain, match
 from mailgate.followup.model import FollowupContext, FollowupResult
 from mailgate.followup.policy import Action, FollowupDecision, decide
@@ -46,6 +47,7 @@ class PlanContext:
     trusted: bool = False
     today: date | None = None
     account_queue_id: int | None = None
+    agent_mail: AgentMailConfig | None = None
 
 
 def _followup_trace(result: FollowupResult) -> list[dict[str, str]]:
@@ -158,6 +160,13 @@ def plan_mail(session: Session, parsed: ParsedMessage, context: PlanContext) -> 
         today=context.today,
     )
     result = match(parsed, followup_context, context.chain)
+    agent_mail = context.agent_mail or AgentMailConfig(context.secret, context.fqdn)
+    agent_plan = plan_agent_mail(
+        session, parsed, result, agent_mail,
+        envelope=context.envelope_recipients, today=context.today, lookups=context.lookups,
+    )  # fmt: skip
+    if agent_plan is not None:  # an answer to an agent notification: never a customer follow-up
+        return agent_plan
     facts = load_ticket_facts(session, context.lookups, result.ticket_id) if result.ticket_id else None
     policy = decide(parsed, result, facts)
     trace = _base_trace(parsed, result, policy)

@@ -15,6 +15,7 @@ from sqlalchemy import TextClause, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailgate.agentmail.planning import AgentMailConfig
 from mailgate.followup.chain import FollowupChain, build_chain
 from mailgate.followup.message_ids import thread_message_ids
 from mailgate.pipeline.apply import apply_plan
@@ -165,6 +166,7 @@ class InboundProcessor:
             envelope_recipients=recipients,
             trusted=trusted,
             today=self._clock().date(),
+            agent_mail=AgentMailConfig.from_settings(self._settings, self._secret),
         )
 
     def _process_in(self, session: Session, spool_id: int, claimed: _Claimed) -> Processed:
