@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailgate.agentmail.planning import AgentMailConfig
 from mailgate.followup.chain import FollowupChain, build_chain
 from mailgate.followup.message_ids import thread_message_ids
+from mailgate.outbound.events import EventOptions, on_mail_applied
 from mailgate.pipeline.apply import apply_plan
 from mailgate.pipeline.plan import Plan
 from mailgate.pipeline.planner import PlanContext, plan_mail
@@ -185,6 +186,7 @@ class InboundProcessor:
             system_id=self._settings.system_id,
             fingerprint=f"spool:{spool_id}",
         )
+        on_mail_applied(writer, parsed, plan, applied, EventOptions.from_settings(self._settings))
         if parsed.kind == "bounce" and parsed.bounce is not None:
             record_bounce(session, parsed.bounce, applied.ticket_id, spool_id, writer.now)
         state = InboundState.DONE if plan.stores_article else InboundState.IGNORED

@@ -1,0 +1,199 @@
+"""on_mail_applied through the real pipeline: which auto-response each outcome writes, and every refusal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, insert, update
+
+from mailgate.pipeline.rulestore import replace_rules
+from router import Action, Condition, Rule
+from schema import OutboxMail, QueueAutoResponse
+from schema.pipeline import RoutingRule, UndeliverableAddress
+from tests.integration.notifier.autoreply_support import Site, build_site, mail, new_id
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def site(migrated_url: str) -> Iterator[Site]:
+    built = build_site(migrated_url)
+    yield built
+    built.close()
+
+
+def auto_replies(site: Site, ticket_id: int | None) -> list[OutboxMail]:
+    return site.outbox(ticket_id, "auto_reply")
+
+
+def test_new_ticket_sends_auto_reply_to_reply_to(site: Site) -> None:
+    done = site.deliver(
+        mail(
+            sender="Jane Doe <jane@customer.example>",
+            headers={"Reply-To": "Jane Desk <desk@customer.example>"},
+        )
+    )
+    assert done.outcome == "new_ticket"
+    (row,) = auto_replies(site, done.ticket_id)
+    assert json.loads(row.recipients) == ["desk@customer.example"]  # Znuny answers Reply-To before From
+    assert row.recipient_key == "desk@customer.example"
+    assert row.auto_response_id == 1 and row.article_id == done.article_id
+    assert json.loads(row.params)["type"] == "auto reply"
+    assert row.dedupe_key == f"auto_reply:article:{done.article_id}"
+    assert site.trace(done.ticket_id or 0)["auto_reply"]["sent"] is True
+
+
+def test_each_follow_up_outcome_sends_its_type(site: Site) -> None:
+    first = new_id()
+    opened = site.deliver(mail(message_id=first, sender="kim@customer.example"))
+    follow = site.deliver(mail(in_reply_to=first, sender="kim@customer.example"))
+    assert follow.ticket_id == opened.ticket_id
+    site.set_state(opened.ticket_id or 0, "closed successful")
+    reopened = site.deliver(mail(in_reply_to=first, sender="kim@customer.example"))
+    assert reopened.ticket_id == opened.ticket_id
+    types = [
+        (json.loads(row.params)["type"], row.auto_response_id) for row in auto_replies(site, opened.ticket_id)
+    ]
+    assert types == [("auto reply", 1), ("auto follow up", 3), ("auto follow up", 3)]
+
+    strict = new_id()
+    closed = site.deliver(
+        mail(message_id=strict, to="strict@example.org", sender="lee@customer.example"), "strict@example.org"
+    )
+    site.set_state(closed.ticket_id or 0, "closed successful")
+    rejected = site.deliver(
+        mail(in_reply_to=strict, to="strict@example.org", sender="lee@customer.example"), "strict@example.org"
+    )
+    assert rejected.outcome == "rejected" and rejected.ticket_id == closed.ticket_id
+    types = [json.loads(row.params)["type"] for row in auto_replies(site, closed.ticket_id)]
+    assert types == ["auto reply", "auto reject"]
+
+    renew = new_id()
+    old = site.deliver(
+        mail(message_id=renew, to="renew@example.org", sender="max@customer.example"), "renew@example.org"
+    )
+    site.set_state(old.ticket_id or 0, "closed successful")
+    fresh = site.deliver(
+        mail(in_reply_to=renew, to="renew@example.org", sender="max@customer.example"), "renew@example.org"
+    )
+    assert fresh.outcome == "new_ticket" and fresh.ticket_id != old.ticket_id
+    (row,) = auto_replies(site, fresh.ticket_id)
+    assert (json.loads(row.params)["type"], row.auto_response_id) == ("auto reply/new ticket", 4)
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject", "headers", "code"),
+    [
+        (
+            "jo@customer.example",
+            "Out of Office: Printer broken",
+            {"Auto-Submitted": "auto-replied"},
+            "auto_generated",
+        ),
+        ("jo@customer.example", "Automatic reply: Printer", {"X-Autoreply": "yes"}, "auto_generated"),
+        ("news@list.example", "Weekly digest", {"Precedence": "bulk"}, "auto_generated"),
+        ("dev@list.example", "[dev] release", {"List-Id": "<dev.list.example>"}, "auto_generated"),
+        ("jo@customer.example", "Printer", {"X-Loop": "helpdesk@elsewhere.example"}, "sender_opt_out"),
+        ("jo@customer.example", "Printer", {"X-Auto-Response-Suppress": "All"}, "sender_opt_out"),
+        ("MAILER-DAEMON@mx.customer.example", "Printer", {}, "no_reply_address"),
+        ("no-reply@shop.example", "Your order", {}, "no_reply_address"),
+        ("strict@example.org", "Printer", {}, "loop"),
+    ],
+)
+def test_no_auto_reply_to_generated_mail_or_own_addresses(
+    site: Site, sender: str, subject: str, headers: dict[str, str], code: str
+) -> None:
+    done = site.deliver(mail(subject=subject, sender=sender, headers=headers))
+    if code == "loop":  # mail from one of our own system addresses never reaches the auto-reply step
+        assert done.outcome == "loop" and done.ticket_id is None
+        return
+    assert done.outcome == "new_ticket"
+    assert auto_replies(site, done.ticket_id) == []
+    trace = site.trace(done.ticket_id or 0)["auto_reply"]
+    assert (trace["sent"], trace["code"]) == (False, code)
+    (entry,) = [name for kind, name in site.history(done.ticket_id or 0) if kind == "Misc"]
+    assert entry.startswith("Sent no auto-response: ") and trace["reason"] in entry
+
+
+def test_own_sub_address_in_reply_to_and_undeliverable_address(site: Site) -> None:
+    own = site.deliver(
+        mail(sender="jo@customer.example", headers={"Reply-To": "support+t-1-abc@example.org"})
+    )
+    assert site.trace(own.ticket_id or 0)["auto_reply"]["code"] == "own_address"
+    with site.services.sessions.begin() as session:
+        session.execute(
+            insert(UndeliverableAddress).values(
+                address="gone@customer.example",
+                status="5.1.1",
+                permanent=1,
+                bounce_count=1,
+                first_seen=datetime(2026, 11, 1),
+                last_seen=datetime(2026, 11, 1),
+            )
+        )
+    gone = site.deliver(mail(sender="Gone <Gone@Customer.example>"))
+    trace = site.trace(gone.ticket_id or 0)["auto_reply"]
+    assert trace["code"] == "undeliverable" and "5.1.1" in trace["reason"]
+    assert auto_replies(site, gone.ticket_id) == []
+
+
+def test_routing_rule_suppresses_and_says_which(site: Site) -> None:
+    rule = Rule(
+        name="no auto-reply for partners",
+        position=1,
+        conditions=[Condition("sender_domain", "equals", "partner.example")],
+        actions=[Action("suppress_auto_reply", True)],
+    )
+    with site.services.sessions.begin() as session:
+        replace_rules(session, [rule])
+    try:
+        done = site.deliver(mail(sender="ann@partner.example"))
+    finally:
+        with site.services.sessions.begin() as session:
+            session.execute(delete(RoutingRule))
+    trace = site.trace(done.ticket_id or 0)["auto_reply"]
+    assert trace["code"] == "rule_suppressed" and "no auto-reply for partners" in trace["reason"]
+    assert auto_replies(site, done.ticket_id) == []
+
+
+def test_no_auto_reply_when_queue_has_none_configured(site: Site) -> None:
+    with site.services.sessions.begin() as session:
+        session.execute(delete(QueueAutoResponse).where(QueueAutoResponse.queue_id == site.queues["Renew"]))
+    done = site.deliver(mail(to="renew@example.org", sender="pat@customer.example"), "renew@example.org")
+    assert auto_replies(site, done.ticket_id) == []
+    trace = site.trace(done.ticket_id or 0)["auto_reply"]
+    assert trace["sent"] is False and "has no valid 'auto reply'" in trace["reason"]
+    assert not [kind for kind, _ in site.history(done.ticket_id or 0) if kind in ("Misc", "LoopProtection")]
+
+
+def test_per_ticket_and_per_address_limits(site: Site) -> None:
+    limited = site.processor_with(autoreply_max_per_address=5, autoreply_max_per_ticket=3)
+    first = new_id()
+    sender = "busy@customer.example"
+    results = [site.deliver(mail(message_id=first, sender=sender), processor=limited)]
+    results += [site.deliver(mail(in_reply_to=first, sender=sender), processor=limited) for _ in range(4)]
+    ticket_id = results[0].ticket_id or 0
+    assert {item.ticket_id for item in results} == {ticket_id}
+    assert len(auto_replies(site, ticket_id)) == 3
+    loop_rows = [name for kind, name in site.history(ticket_id) if kind == "LoopProtection"]
+    assert loop_rows == [f"%%{sender}", f"%%{sender}"]
+    assert site.trace(ticket_id)["auto_reply"]["code"] == "ticket_limit"
+
+    tickets = [
+        site.deliver(mail(subject=f"Question {n}", sender=sender), processor=limited) for n in range(3)
+    ]
+    sent = [item for item in tickets if auto_replies(site, item.ticket_id)]
+    assert len(sent) == 2  # 3 on the first ticket + 2 = the address's 5
+    assert site.trace(tickets[-1].ticket_id or 0)["auto_reply"]["code"] == "address_limit"
+
+    with site.services.sessions.begin() as session:  # a day later the window has moved on
+        session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.recipient_key == sender)
+            .values(create_time=OutboxMail.create_time - timedelta(hours=25))
+        )
+    later = site.deliver(mail(subject="Next day", sender=sender), processor=limited)
+    assert len(auto_replies(site, later.ticket_id)) == 1
