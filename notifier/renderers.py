@@ -11,7 +11,9 @@ Plugin = Callable[[RendererRegistry], None]
 
 def _plugins() -> tuple[Plugin, ...]:
     """Each kind's module exposes ``register(registry)``; add one line here per module (imported lazily)."""
-    return ()
+    from notifier import sla_alerts
+
+    return (sla_alerts.register,)
 
 
 def build_registry() -> RendererRegistry:

@@ -19,6 +19,9 @@ from mailgate.settings import Settings
 from mailgate.sla.alerts import check_escalations
 from mailgate.sla.calendars import save_calendar
 from mailgate.sla.escalation import refresh_escalations
+from notifier.compose import compose
+from notifier.render import RenderContext, RenderedMail, Suppress
+from notifier.renderers import build_registry
 from schema import (
     Article,
     GroupUser,
@@ -324,3 +327,29 @@ def test_queues_without_targets_cost_no_clock(desk: Desk) -> None:
     assert (ticket.escalation_time, ticket.escalation_response_time) == (0, 0)
     with desk.services.sessions() as session:
         assert session.get(SlaClock, ticket_id) is None
+
+
+def test_alert_renders_to_the_queue_agents_and_is_dropped_once_answered(desk: Desk) -> None:
+    _configure(desk, response=60, notify=50)
+    ticket_id = _new_ticket(desk, berlin(2026, 12, 21, 9, 0))  # Monday
+    at = berlin(2026, 12, 21, 10, 0)
+    assert [a for a in desk.check(at) if a[0] == ticket_id] == [(ticket_id, "response", "escalate")]
+    ctx = RenderContext(fqdn="mg.example.org", system_id="10", secret="test-secret", clock=lambda: at)
+    renderer = build_registry().get("sla_alert")
+    with desk.services.sessions() as session:
+        row = session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == ticket_id)).one()
+        rendered = renderer.render(session, row, ctx)
+        assert isinstance(rendered, RenderedMail)
+        assert [a.email for a in rendered.to] == ["anna@helpdesk.example", "ben@helpdesk.example"]
+        assert rendered.subject.startswith(
+            "SLA escalation: first response overdue since 2026-12-21 10:00 CET"
+        )
+        ticket = session.get_one(Ticket, ticket_id)
+        raw = bytes(compose(rendered, ctx, message_id="<sla-test@mg.example.org>", now=at))
+    head = raw.split(b"\r\n\r\n", 1)[0].decode()
+    assert "Auto-Submitted: auto-generated" in head and "X-Mailgate-SLA: response escalate" in head
+    assert f"Ticket#{ticket.tn}" in head
+    _agent_answer(desk, ticket_id, berlin(2026, 12, 21, 10, 5))
+    with desk.services.sessions() as session:
+        row = session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == ticket_id)).one()
+        assert isinstance(renderer.render(session, row, ctx), Suppress)
