@@ -50,3 +50,12 @@ class AgentAnswer:
         if self.refused is not None:
             return "agent_reply_refused"
         return "agent_reply" if self.relay_to else "agent_note"
+
+    @property
+    def why(self) -> str:
+        """One line for people: why it was refused, why it stays internal, or to whom it goes."""
+        if self.refused is not None:
+            return f"not relayed: {self.refused}"
+        if self.note_reason is not None:
+            return f"internal note: {self.note_reason}"
+        return f"relayed to {', '.join(self.relay_to)}"

@@ -45,6 +45,8 @@ def _result_lines(plan: Plan) -> list[str]:
     lines.append(f"  auto-response: {plan.auto_response or 'none'}")
     if "loop" in plan.trace:
         lines.append(f"  why: {plan.trace['loop']}")
+    if plan.agent is not None:  # an agent's answer by mail: why it is (not) relayed
+        lines.append(f"  why: {plan.agent.why}")
     return lines
 
 

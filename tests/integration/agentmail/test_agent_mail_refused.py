@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.integration.agentmail.support import AUTHSERV_ID, Helpdesk, assert_refused
+from mailgate.pipeline.explain import format_plan
+from parsers import parse
+from tests.integration.agentmail.support import AUTHSERV_ID, Helpdesk, agent_mail, assert_refused
 
 
 def test_token_used_from_another_address_is_flagged_not_relayed(helpdesk: Helpdesk) -> None:
@@ -89,3 +91,15 @@ def test_out_of_office_reply_of_the_agent_is_never_relayed(helpdesk: Helpdesk) -
         ticket_id, "I am out of the office until Monday.", extra=("Auto-Submitted: auto-replied",)
     )
     assert_refused(helpdesk, done, ticket_id, "auto-generated mail")
+
+
+def test_route_explain_tells_why_a_mail_is_not_relayed(helpdesk: Helpdesk) -> None:
+    ticket_id, _ = helpdesk.new_ticket()
+    address = helpdesk.reply_address(ticket_id, helpdesk.alice)
+    raw = agent_mail("Mallory <mallory@evil.example>", address, ticket_id, "Hi")
+    with helpdesk.session() as session:
+        plan = helpdesk.processor.explain(session, raw, [address])
+        text = format_plan(parse(raw), plan)
+        session.rollback()
+    assert (plan.outcome, plan.ticket_id, plan.auto_response) == ("agent_reply_refused", ticket_id, None)
+    assert "NOT relayed" in text and "not relayed: sent from mallory@evil.example" in text
