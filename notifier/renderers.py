@@ -11,9 +11,9 @@ Plugin = Callable[[RendererRegistry], None]
 
 def _plugins() -> tuple[Plugin, ...]:
     """Each kind's module exposes ``register(registry)``; add one line here per module (imported lazily)."""
-    from notifier import sla_alerts
+    from notifier import article, autoreply, notification, sla_alerts
 
-    return (sla_alerts.register,)
+    return (article.register, autoreply.register, notification.register, sla_alerts.register)
 
 
 def build_registry() -> RendererRegistry:

@@ -18,6 +18,7 @@ from mailgate.pipeline.process import InboundProcessor
 log = logging.getLogger(__name__)
 
 INBOUND_QUEUE = "mailgate-inbound"
+OUTBOUND_QUEUE = "mailgate-outbound"  # send_outbound, declared by the outbound plug-in (workers/plugins.py)
 PROCESS_TIME_LIMIT_MS = 5 * 60 * 1000
 
 

@@ -11,10 +11,12 @@ from multiprocessing.synchronize import Event as ProcessEvent
 import dramatiq
 
 from mailgate.logconfig import configure_logging
+from mailgate.outbound.outbox import dispatch_after_commit
 from mailgate.pipeline.process import InboundProcessor
 from mailgate.services import build_processor, build_services
 from mailgate.settings import Settings
 from mailgate.workers.actors import INBOUND_QUEUE, declare_actors, redis_broker
+from mailgate.workers.plugins import load_outbound_plugin
 from mailgate.workers.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,12 @@ def _worker_process(settings: Settings, threads: int, stop: ProcessEvent) -> Non
 
     broker = redis_broker(settings.broker_url)
     declare_actors(broker, get_processor)
-    worker = dramatiq.Worker(broker, queues={INBOUND_QUEUE}, worker_threads=threads)
+    queues = {INBOUND_QUEUE}
+    outbound = load_outbound_plugin()  # the notifier's send_outbound, by entry point (never imported here)
+    if outbound is not None:
+        dispatch_after_commit(services.sessions, outbound.declare(broker, services))
+        queues.add(outbound.queue)
+    worker = dramatiq.Worker(broker, queues=queues, worker_threads=threads)
     worker.start()
     try:
         stop.wait()
@@ -61,7 +68,11 @@ def run_worker_pool(settings: Settings, processes: int, threads: int) -> None:
         signal.signal(sig, lambda *_: stopped.set())
     services = build_services(settings)
     broker = redis_broker(settings.broker_url)
-    sweeper = Sweeper(services.sessions, declare_actors(broker, lambda: build_processor(services)))
+    outbound = load_outbound_plugin()
+    send = outbound.declare(broker, services) if outbound is not None else None
+    sweeper = Sweeper(
+        services.sessions, declare_actors(broker, lambda: build_processor(services)), send_outbound=send
+    )
     try:
         sweeper.sweep(everything_waiting=True)
         while not stopped.wait(SWEEP_EVERY_SECONDS):

@@ -1,0 +1,98 @@
+"""The send_outbound actor (ids only) and the notifier's outbound plug-in for mailgate's workers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+
+from mailgate.secret import installation_secret
+from mailgate.services import Services
+from mailgate.settings import Settings
+from mailgate.tickets.clock import now_utc
+from mailgate.workers.actors import OUTBOUND_QUEUE
+from mailgate.workers.plugins import SendOutbound
+from notifier.render import RenderContext
+from notifier.renderers import build_registry
+from notifier.sender import OutboxSender
+from notifier.transport import SmtpTransport
+
+log = logging.getLogger(__name__)
+
+SEND_TIME_LIMIT_MS = 2 * 60 * 1000
+
+
+def render_context(settings: Settings, secret: str) -> RenderContext:
+    """The renderers' context from the settings and the installation secret."""
+    return RenderContext(fqdn=settings.fqdn, system_id=settings.system_id, secret=secret, clock=now_utc)
+
+
+def build_sender(services: Services) -> OutboxSender:
+    """An OutboxSender for this process: every registered renderer, SMTP to MAILGATE_OUTBOUND_SMTP."""
+    settings = services.settings
+    secret = installation_secret(settings, services.sessions)
+    transport = SmtpTransport(settings.outbound_smtp, local_hostname=settings.fqdn)
+    return OutboxSender(services.sessions, build_registry(), render_context(settings, secret), transport)
+
+
+class _LazySender:
+    """Builds the sender on first use (in the process and thread pool that runs the actor)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._lock = threading.Lock()
+        self._sender: OutboxSender | None = None
+
+    def __call__(self) -> OutboxSender:
+        with self._lock:
+            if self._sender is None:
+                self._sender = build_sender(self._services)
+            return self._sender
+
+
+def declare_send_outbound(broker: dramatiq.Broker, sender: Callable[[], OutboxSender]) -> Any:
+    """Declare send_outbound(outbox_id) on the broker; the sender is built lazily by the worker."""
+
+    def send_outbound(outbox_id: int) -> None:
+        state = sender().send(outbox_id)
+        log.debug("outbox %s -> %s", outbox_id, state)
+
+    decorate = dramatiq.actor(
+        broker=broker,
+        actor_name="send_outbound",
+        queue_name=OUTBOUND_QUEUE,
+        max_retries=0,  # retries are the outbox's business (next_attempt_at, the sweeper)
+        time_limit=SEND_TIME_LIMIT_MS,
+    )
+    return decorate(send_outbound)
+
+
+class NotifierPlugin:
+    """mailgate's outbound plug-in (entry point ``mailgate.outbound``): the notifier sends outbox rows."""
+
+    queue = OUTBOUND_QUEUE
+
+    def declare(self, broker: dramatiq.Broker, services: Services) -> SendOutbound:
+        """Declare send_outbound on the broker; returns the function that queues an outbox id."""
+        actor = declare_send_outbound(broker, _LazySender(services))
+        return lambda outbox_id: actor.send(outbox_id)
+
+    def runner(self, services: Services) -> SendOutbound:
+        """Send one outbox id in this process (callers run it on a worker thread)."""
+        sender = _LazySender(services)
+
+        def run(outbox_id: int) -> None:
+            try:
+                sender().send(outbox_id)
+            except Exception:  # the row stays 'sending'; the sweeper returns it to pending
+                log.exception("outbox %s: sending crashed", outbox_id)
+
+        return run
+
+
+def plugin() -> NotifierPlugin:
+    """The entry point target named in pyproject.toml."""
+    return NotifierPlugin()
