@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "rules": "rules:rules",
     "run": "serve:run",
     "smtp": "serve:smtp",
+    "sla": "sla:sla",
     "spool": "spool:spool",
     "worker": "serve:worker",
 }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,7 +64,7 @@ class CalendarStore:
         return calendar
 
 
-def save_calendar(session: Session, spec_data: dict[str, object], now: datetime) -> SlaCalendar:
+def save_calendar(session: Session, spec_data: Mapping[str, Any], now: datetime) -> SlaCalendar:
     """Insert or replace the calendar named spec_data['name'] after validating it; returns the row."""
     name = str(spec_data["name"])
     row = session.scalar(select(SlaCalendar).where(SlaCalendar.name == name))
@@ -73,7 +75,7 @@ def save_calendar(session: Session, spec_data: dict[str, object], now: datetime)
     row.working_hours = json.dumps(spec_data.get("working_hours") or {})
     row.country = str(spec_data["country"]) if spec_data.get("country") else None
     row.subdivision = str(spec_data["subdivision"]) if spec_data.get("subdivision") else None
-    row.holidays = json.dumps(list(spec_data.get("holidays") or []))  # type: ignore[call-overload]
+    row.holidays = json.dumps(list(spec_data.get("holidays") or []))
     row.comments = str(spec_data["comments"]) if spec_data.get("comments") else None
     row.change_time = now
     BusinessCalendar(spec_of(row))  # raises CalendarError before anything is committed
