@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "smtp": "serve:smtp",
     "sla": "sla:sla",
     "spool": "spool:spool",
+    "web": "web:web",
     "worker": "serve:worker",
 }
 

@@ -1,6 +1,7 @@
 """SQLAlchemy models of the Znuny-compatible schema and mailgate_ tables, with Alembic migrations."""
 
 from schema import pipeline as pipeline  # registers the pipeline's mailgate_ tables in Base.metadata
+from schema import webui as webui  # registers the web UI's mailgate_ tables in Base.metadata
 from schema.accounts import CustomerUser, GroupUser, PermissionGroup, User, Valid
 from schema.agents import CustomerPreference, PersonalQueue, UserPreference
 from schema.articles import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import click
@@ -87,17 +88,36 @@ def smtp(ctx: click.Context) -> None:
 @click.option("--threads", default=2, show_default=True, help="Processing threads in this process.")
 @click.pass_context
 def run(ctx: click.Context, threads: int) -> None:
-    """Everything in one process: SMTP/LMTP listeners, IMAP pollers, processing workers and the sweeper."""
+    """Everything in one process: SMTP/LMTP listeners, IMAP pollers, workers, the sweeper and the web UI."""
     from mailgate.workers.inprocess import in_process_workers
 
     settings = settings_from(ctx)
     configure_logging(settings)
     services = build_services(settings)
     try:
-        with in_process_workers(services, threads):
+        with in_process_workers(services, threads), _web_ui(services):
             asyncio.run(_serve_listeners(services, with_imap=True))
     finally:
         services.close()
+
+
+@contextlib.contextmanager
+def _web_ui(services: Services) -> Iterator[None]:
+    """The web UI on MAILGATE_WEB_LISTEN in a background thread (off when the setting is empty)."""
+    if not services.settings.web_listen:
+        yield
+        return
+    from webui.app import create_app
+    from webui.server import WebServer
+
+    server = WebServer(create_app(services.settings, services=services), services.settings.web_listen)
+    server.start()
+    host, port = server.address
+    click.echo(f"mailgate: web UI on http://{host}:{port}/", err=True)
+    try:
+        yield
+    finally:
+        server.stop()
 
 
 @click.command()

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -72,8 +73,12 @@ def wait_until_processed(db: Path, message_id: str, seconds: float = 30) -> Inbo
 @pytest.mark.timeout(120)
 def test_init_then_run_on_embedded_defaults_accepts_mail(tmp_path: Path) -> None:
     """What ./scripts/run does: `mailgate init`, then `mailgate run` on SQLite; a mail becomes a ticket."""
-    port = free_port()
-    env = {**os.environ, "MAILGATE_SMTP_LISTEN": f"127.0.0.1:{port}"}
+    port, web_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "MAILGATE_SMTP_LISTEN": f"127.0.0.1:{port}",
+        "MAILGATE_WEB_LISTEN": f"127.0.0.1:{web_port}",
+    }
     env.pop("MAILGATE_DATABASE_URL", None)
     init = subprocess.run([*MAILGATE, "init"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
     assert init.returncode == 0, init.stderr
@@ -97,6 +102,9 @@ def test_init_then_run_on_embedded_defaults_accepts_mail(tmp_path: Path) -> None
                 f"Subject: hi\r\nMessage-ID: <{tag}@x>\r\n\r\nhello\r\n",
             )
         row = wait_until_processed(tmp_path / "mailgate.db", f"{tag}@x")
+        wait_for_port(web_port, proc)
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/login", timeout=30) as page:
+            assert page.status == 200 and b"Sign in" in page.read()
     finally:
         proc.terminate()
         proc.wait(30)

@@ -1,0 +1,49 @@
+"""Web UI: mailgate_login_failure (lock-out across processes), article full-text index (PostgreSQL).
+
+Revision ID: mailgate_0007
+Revises: mailgate_0005
+Create Date: 2026-11-26
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "mailgate_0007"
+down_revision = "mailgate_0005"
+branch_labels = None
+depends_on = None
+
+BIGINT_PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+# frozen copy of schema.webui.ARTICLE_SEARCH_DOCUMENT at this revision
+ARTICLE_SEARCH_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, coalesce(a_from, '') || ' ' || "
+    "translate(coalesce(a_from, ''), '@.<>\"', '     ') || ' ' || "
+    "coalesce(a_subject, '') || ' ' || left(coalesce(a_body, ''), 100000))"
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "mailgate_login_failure",
+        sa.Column("id", BIGINT_PK, autoincrement=True, nullable=False),
+        sa.Column("scope", sa.String(length=10), nullable=False),
+        sa.Column("key", sa.String(length=250), nullable=False),
+        sa.Column("failed_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("mailgate_login_failure_key", "mailgate_login_failure", ["scope", "key", "failed_at"])
+    op.create_index("mailgate_login_failure_failed_at", "mailgate_login_failure", ["failed_at"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE INDEX mailgate_article_search ON article_data_mime "
+            f"USING gin (({ARTICLE_SEARCH_DOCUMENT}))"
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS mailgate_article_search")
+    op.drop_table("mailgate_login_failure")

@@ -1,0 +1,16 @@
+"""Admin pages (blueprint "admin", mounted at /admin): every view is guarded by admin_required."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from webui.access import admin_required
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.get("/")
+@admin_required
+def index() -> str:
+    """The admin start page: links to the admin sections."""
+    return render_template("admin/index.html", title="Administration")

@@ -1,0 +1,165 @@
+"""Ticket list queries: filters, search (PostgreSQL full text, LIKE elsewhere), sorting and paging."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from schema import Article, ArticleDataMime, Queue, Ticket, TicketPriority, TicketState, User
+from schema.webui import ARTICLE_SEARCH_DOCUMENT
+
+TICKET_NUMBER = re.compile(r"^\s*(?:ticket\s*#?\s*:?\s*)?(\d{4,50})\s*$", re.IGNORECASE)
+SORTS = {
+    "created": Ticket.create_time,
+    "changed": Ticket.change_time,
+    "tn": Ticket.tn,
+    "title": Ticket.title,
+    "priority": Ticket.ticket_priority_id,
+}
+DEFAULT_SORT = "created"
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """What a ticket list shows: allowed queues, filters, search text, order and page (from 1)."""
+
+    queue_ids: tuple[int, ...]
+    state_ids: tuple[int, ...] | None = None
+    owner_id: int | None = None
+    text: str = ""
+    sort: str = DEFAULT_SORT
+    descending: bool = True
+    page: int = 1
+    page_size: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    """One line of a ticket list."""
+
+    id: int
+    tn: str
+    title: str
+    queue: str
+    state: str
+    priority: str
+    priority_id: int
+    owner: str
+    customer: str
+    created: datetime
+    changed: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    """A page of a ticket list with the total count of matching tickets."""
+
+    rows: list[TicketRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.page_size))
+
+
+def text_condition(session: Session, text: str) -> ColumnElement[bool]:
+    """Tickets matching `text`: number, title, customer, or an article's sender, subject or body."""
+    text = text.strip()[:MAX_QUERY]
+    number = TICKET_NUMBER.match(text)
+    conditions: list[ColumnElement[bool]] = [Ticket.title.icontains(text, autoescape=True)]
+    conditions.append(Ticket.customer_user_id.icontains(text, autoescape=True))
+    if number:
+        conditions.append(Ticket.tn == number.group(1))
+    if session.get_bind().dialect.name == "postgresql":
+        document: ColumnElement[Any] = literal_column(ARTICLE_SEARCH_DOCUMENT)
+        query = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), text)
+        matching = (
+            select(Article.ticket_id)
+            .join(ArticleDataMime, ArticleDataMime.article_id == Article.id)
+            .where(document.op("@@")(query))
+        )
+        conditions.append(Ticket.id.in_(matching))
+    else:
+        conditions.append(_like_articles(text))
+    return or_(*conditions)
+
+
+def _like_articles(text: str) -> ColumnElement[bool]:
+    """SQLite (and any other backend): a substring of an article's sender, subject or body."""
+    return exists(
+        select(Article.id)
+        .join(ArticleDataMime, ArticleDataMime.article_id == Article.id)
+        .where(Article.ticket_id == Ticket.id)
+        .where(
+            or_(
+                ArticleDataMime.a_from.icontains(text, autoescape=True),
+                ArticleDataMime.a_subject.icontains(text, autoescape=True),
+                ArticleDataMime.a_body.icontains(text, autoescape=True),
+            )
+        )
+    )
+
+
+def _filters(session: Session, query: TicketQuery) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = [Ticket.queue_id.in_(query.queue_ids)]
+    if query.state_ids is not None:
+        filters.append(Ticket.ticket_state_id.in_(query.state_ids))
+    if query.owner_id is not None:
+        filters.append(Ticket.user_id == query.owner_id)
+    if query.text.strip():
+        filters.append(text_condition(session, query.text))
+    return filters
+
+
+def _rows_select(query: TicketQuery, where: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    column = SORTS.get(query.sort, SORTS[DEFAULT_SORT])
+    order = (column.desc(), Ticket.id.desc()) if query.descending else (column.asc(), Ticket.id.asc())
+    return (
+        select(
+            Ticket.id, Ticket.tn, Ticket.title, Queue.name, TicketState.name, TicketPriority.name,
+            Ticket.ticket_priority_id, User.login, Ticket.customer_user_id, Ticket.create_time,
+            Ticket.change_time,
+        )
+        .join(Queue, Queue.id == Ticket.queue_id)
+        .join(TicketState, TicketState.id == Ticket.ticket_state_id)
+        .join(TicketPriority, TicketPriority.id == Ticket.ticket_priority_id)
+        .join(User, User.id == Ticket.user_id)
+        .where(where)
+        .order_by(*order)
+        .limit(query.page_size)
+        .offset((max(query.page, 1) - 1) * query.page_size)
+    )  # fmt: skip
+
+
+def find_tickets(session: Session, query: TicketQuery) -> TicketPage:
+    """One page of the tickets matching the query, newest first by default, and how many match."""
+    if not query.queue_ids:
+        return TicketPage([], 0, 1, query.page_size)
+    where = and_(*_filters(session, query))
+    total = session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
+    rows = [
+        TicketRow(
+            id=r[0],
+            tn=r[1],
+            title=r[2] or "",
+            queue=r[3],
+            state=r[4],
+            priority=r[5],
+            priority_id=r[6],
+            owner=r[7],
+            customer=r[8] or "",
+            created=r[9],
+            changed=r[10],
+        )
+        for r in session.execute(_rows_select(query, where))
+    ]
+    return TicketPage(rows, total, max(query.page, 1), query.page_size)

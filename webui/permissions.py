@@ -1,0 +1,65 @@
+"""Znuny's permissions: group_user rows (ro, rw, note, ...) of valid groups; queues belong to a group."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schema import GroupUser, PermissionGroup, Queue
+
+VALID = 1
+FULL = "rw"  # Znuny: rw includes every other permission
+READ = "ro"
+ADMIN_GROUP = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Permissions:
+    """An agent's permission keys per group id, and whether they are an admin (rw in group 'admin')."""
+
+    by_group: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    is_admin: bool = False
+
+    def has(self, group_id: int, key: str = READ) -> bool:
+        """Whether the agent holds `key` (or rw) in the group."""
+        keys = self.by_group.get(group_id, frozenset())
+        return FULL in keys or key in keys
+
+    def groups_with(self, key: str = READ) -> list[int]:
+        """Ids of the groups in which the agent holds `key` (or rw)."""
+        return sorted(group for group in self.by_group if self.has(group, key))
+
+
+def load_permissions(session: Session, user_id: int) -> Permissions:
+    """The agent's permissions from group_user, counting only valid groups."""
+    rows = session.execute(
+        select(GroupUser.group_id, GroupUser.permission_key, PermissionGroup.name)
+        .join(PermissionGroup, PermissionGroup.id == GroupUser.group_id)
+        .where(GroupUser.user_id == user_id, PermissionGroup.valid_id == VALID)
+    )
+    by_group: dict[int, set[str]] = defaultdict(set)
+    is_admin = False
+    for group_id, key, name in rows:
+        by_group[group_id].add(key)
+        is_admin = is_admin or (name == ADMIN_GROUP and key == FULL)
+    return Permissions({group: frozenset(keys) for group, keys in by_group.items()}, is_admin)
+
+
+def visible_queues(session: Session, permissions: Permissions, key: str = READ) -> list[Queue]:
+    """The queues (valid or not, so no ticket becomes unreachable) whose group grants `key`, by name."""
+    groups = permissions.groups_with(key)
+    if not groups:
+        return []
+    return list(session.scalars(select(Queue).where(Queue.group_id.in_(groups)).order_by(Queue.name)))
+
+
+def queue_ids(session: Session, permissions: Permissions, key: str = READ) -> list[int]:
+    """Ids of the queues whose group grants `key`."""
+    groups = permissions.groups_with(key)
+    if not groups:
+        return []
+    return list(session.scalars(select(Queue.id).where(Queue.group_id.in_(groups)).order_by(Queue.id)))
