@@ -137,8 +137,15 @@ class OutboxSender:
     def _record(self, outbox_id: int, result: SendResult) -> str:
         now = self.ctx.now()
         with self.sessions.begin() as session:
-            row = session.get(OutboxMail, outbox_id)
-            if row is None or row.state != OutboxState.SENDING.value:
+            # write first: on SQLite a transaction that reads, then writes, fails if another wrote in between
+            mine = session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == outbox_id, OutboxMail.state == OutboxState.SENDING.value)
+                .values(changed_at=now)
+                .returning(OutboxMail.id)
+            ).scalar_one_or_none()
+            row = session.get(OutboxMail, outbox_id, populate_existing=True)
+            if mine is None or row is None:  # the sweeper gave it to another sender meanwhile
                 return row.state if row is not None else "missing"
             if result.outcome is Outcome.SENT:
                 note = "; ".join(f"{r}: {c} {t}" for r, (c, t) in result.refused.items()) or None

@@ -9,6 +9,7 @@ from datetime import datetime
 from email.utils import formataddr
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from mailgate.errors import MailgateError
@@ -21,7 +22,7 @@ from mailgate.tickets.clock import epoch
 from mailgate.tickets.lookups import load_lookups
 from mailgate.tickets.writer import TicketWriter, audit, table_of
 from mailgate.tokens import issue_message_id
-from schema import ArticleDataMime, ArticleDataMimeAttachment
+from schema import ArticleDataMime, ArticleDataMimeAttachment, Ticket
 from schema.outbox import OutboxKind
 
 CONTENT_TYPE_TEXT = "text/plain; charset=utf-8"
@@ -112,6 +113,16 @@ def reply(
     """
     if not text.strip() and not attachments:
         raise ReplyError("an answer needs text or an attachment")
+    # write first (Znuny's TicketChangeTime): locks the ticket, and on SQLite takes the write lock before any
+    # read, so a sender committing meanwhile cannot make this transaction's first write fail
+    touched = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(change_time=now, change_by=agent_user_id)
+        .returning(Ticket.id)
+    ).scalar_one_or_none()
+    if touched is None:
+        raise ReplyError(f"ticket {ticket_id} does not exist")
     writer = TicketWriter(session, load_lookups(session), now, user_id=agent_user_id)
     ticket_row = writer.load_ticket(ticket_id)
     envelope = _envelope(session, ticket_id, subject_style, to, cc)
