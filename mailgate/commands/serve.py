@@ -88,14 +88,15 @@ def smtp(ctx: click.Context) -> None:
 @click.option("--threads", default=2, show_default=True, help="Processing threads in this process.")
 @click.pass_context
 def run(ctx: click.Context, threads: int) -> None:
-    """Everything in one process: SMTP/LMTP listeners, IMAP pollers, workers, the sweeper and the web UI."""
+    """Everything in one process: SMTP/LMTP listeners, IMAP pollers, workers, sweeper, SLA check, web UI."""
+    from mailgate.sla.job import sla_check_thread
     from mailgate.workers.inprocess import in_process_workers
 
     settings = settings_from(ctx)
     configure_logging(settings)
     services = build_services(settings)
     try:
-        with in_process_workers(services, threads), _web_ui(services):
+        with in_process_workers(services, threads), sla_check_thread(services.sessions), _web_ui(services):
             asyncio.run(_serve_listeners(services, with_imap=True))
     finally:
         services.close()
@@ -125,8 +126,9 @@ def _web_ui(services: Services) -> Iterator[None]:
 @click.option("--threads", default=4, show_default=True, help="Worker threads per process.")
 @click.pass_context
 def worker(ctx: click.Context, processes: int, threads: int) -> None:
-    """Dramatiq workers on MAILGATE_BROKER_URL (Redis) that process spooled mail, and the sweeper."""
+    """Dramatiq workers on MAILGATE_BROKER_URL (Redis) for spooled mail, plus the sweeper and SLA check."""
     from mailgate.errors import ConfigError
+    from mailgate.sla.job import sla_check_thread
     from mailgate.workers.pool import run_worker_pool
 
     settings = settings_from(ctx)
@@ -135,4 +137,9 @@ def worker(ctx: click.Context, processes: int, threads: int) -> None:
             "mailgate worker needs MAILGATE_BROKER_URL (redis://...); use `mailgate run` without one"
         )
     configure_logging(settings)
-    run_worker_pool(settings, processes, threads)
+    services = build_services(settings)  # the SLA check runs beside the pool's sweeper, in this process
+    try:
+        with sla_check_thread(services.sessions):
+            run_worker_pool(settings, processes, threads)
+    finally:
+        services.close()
