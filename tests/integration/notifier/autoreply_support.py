@@ -19,12 +19,17 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
+from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from mailgate.pipeline.process import InboundProcessor, Processed
 from mailgate.services import Services, build_processor, build_services
 from mailgate.settings import Settings
+from notifier.actors import render_context
+from notifier.renderers import build_registry
+from notifier.sender import OutboxSender
+from notifier.transport import SmtpTransport
 from schema import (
     GroupUser,
     InboundSource,
@@ -41,6 +46,7 @@ from schema import (
     UserPreference,
 )
 from schema.pipeline import Decision
+from tests.support.net import free_port
 
 NOW = datetime(2026, 11, 25, 10, 0, 0)
 SECRET = "test-secret"
@@ -122,30 +128,37 @@ class Site:
 
 
 def _queue(session: Session, name: str, follow_up_id: int, address: str) -> int:
+    if name == "Raw":  # Znuny's system address 1 (znuny@localhost) becomes Raw's, as an admin would set it
+        session.execute(
+            update(SystemAddress)
+            .where(SystemAddress.id == 1)
+            .values(value0=address, value1="Example Support", queue_id=RAW_QUEUE)
+        )
+        for response_id in (1, 2, 3, 4):
+            session.execute(
+                insert(QueueAutoResponse).values(queue_id=RAW_QUEUE, auto_response_id=response_id, **_audit())
+            )
+        return RAW_QUEUE
     address_id = session.execute(
         insert(SystemAddress)
         .values(value0=address, value1="Example Support", valid_id=1, queue_id=0, **_audit())
         .returning(SystemAddress.id)
     ).scalar_one()
-    if name == "Raw":
-        queue_id = RAW_QUEUE
-        session.execute(update(Queue).where(Queue.id == queue_id).values(system_address_id=address_id))
-    else:
-        queue_id = session.execute(
-            insert(Queue)
-            .values(
-                name=name,
-                group_id=USERS_GROUP,
-                system_address_id=address_id,
-                salutation_id=1,
-                signature_id=1,
-                follow_up_id=follow_up_id,
-                follow_up_lock=0,
-                valid_id=1,
-                **_audit(),
-            )
-            .returning(Queue.id)
-        ).scalar_one()
+    queue_id = session.execute(
+        insert(Queue)
+        .values(
+            name=name,
+            group_id=USERS_GROUP,
+            system_address_id=address_id,
+            salutation_id=1,
+            signature_id=1,
+            follow_up_id=follow_up_id,
+            follow_up_lock=0,
+            valid_id=1,
+            **_audit(),
+        )
+        .returning(Queue.id)
+    ).scalar_one()
     session.execute(update(SystemAddress).where(SystemAddress.id == address_id).values(queue_id=queue_id))
     for response_id in (1, 2, 3, 4):
         session.execute(
@@ -249,3 +262,58 @@ def parse_sent(raw: bytes) -> EmailMessage:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
+
+
+@dataclass
+class Sink:
+    """A real aiosmtpd server's handler: keeps every mail it accepts."""
+
+    received: list[bytes] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        self.received.append(bytes(envelope.original_content or b""))
+        return "250 2.0.0 queued"
+
+
+@dataclass
+class Outbound:
+    """A site whose outbox is sent by the notifier's OutboxSender to a real SMTP sink."""
+
+    site: Site
+    sink: Sink
+    controller: Controller
+    sender: OutboxSender
+
+    def flush(self, kind: str = "auto_reply") -> list[EmailMessage]:
+        """Send the pending outbox rows of one kind (oldest first); the mails the sink received meanwhile."""
+        before = len(self.sink.received)
+        with self.site.session() as session:
+            pending = session.scalars(
+                select(OutboxMail.id)
+                .where(OutboxMail.state == "pending", OutboxMail.kind == kind)
+                .order_by(OutboxMail.id)
+            ).all()
+        for outbox_id in pending:
+            self.sender.send(outbox_id)
+        return [parse_sent(raw) for raw in self.sink.received[before:]]
+
+    def close(self) -> None:
+        """Stop the sink, the transport and the site."""
+        self.sender.transport.close()
+        self.controller.stop()
+        self.site.close()
+
+
+def start_outbound(url: str, **settings: Any) -> Outbound:
+    """A configured site and an aiosmtpd sink on a free port that its sender delivers to."""
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    site = build_site(url, outbound_smtp=f"127.0.0.1:{port}", **settings)
+    config = site.services.settings
+    ctx = render_context(config, SECRET)
+    transport = SmtpTransport(config.outbound_smtp, timeout=10)
+    return Outbound(
+        site, sink, controller, OutboxSender(site.services.sessions, build_registry(), ctx, transport)
+    )
