@@ -13,27 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailgate.outbound.outbox import OutboundRequest, enqueue_outbound
 from mailgate.sla.calendar import to_epoch
 from mailgate.sla.escalation import TARGETS, Escalations, next_alert
-from schema import GroupUser, Queue, Ticket, TicketHistory, TicketHistoryType, User, UserPreference
+from mailgate.sla.history import add_history, history_type
+from schema import GroupUser, Queue, Ticket, User, UserPreference
 from schema.agents import USER_EMAIL_KEY
 from schema.outbox import OutboxKind
 from schema.sla import SlaClock
 
 log = logging.getLogger(__name__)
 
-SYSTEM_USER = 1
 VALID = 1
 WARN, ESCALATE = "warn", "escalate"
-HISTORY_TYPES = {
-    (target, event): f"Escalation{target.capitalize()}Time{'NotifyBefore' if event == WARN else 'Start'}"
-    for target in TARGETS
-    for event in (WARN, ESCALATE)
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,33 +92,9 @@ def due_events(clock: SlaClock, escalations: Escalations, now: int) -> list[tupl
     return events
 
 
-def _history(session: Session, ticket: Ticket, history_type: str, now: datetime) -> None:
-    type_id = session.scalar(select(TicketHistoryType.id).where(TicketHistoryType.name == history_type))
-    if type_id is None:
-        log.warning("ticket_history_type %r missing: no history row for ticket %s", history_type, ticket.id)
-        return
-    session.execute(
-        insert(TicketHistory).values(
-            name=f"%%{history_type}%%triggered",
-            history_type_id=type_id,
-            ticket_id=ticket.id,
-            article_id=None,
-            type_id=ticket.type_id or 1,
-            queue_id=ticket.queue_id,
-            owner_id=ticket.user_id,
-            priority_id=ticket.ticket_priority_id,
-            state_id=ticket.ticket_state_id,
-            create_time=now,
-            create_by=SYSTEM_USER,
-            change_time=now,
-            change_by=SYSTEM_USER,
-        )
-    )
-
-
 def _alert(session: Session, ticket: Ticket, event: tuple[str, str, int], now: datetime) -> Alert:
     target, kind, deadline = event
-    _history(session, ticket, HISTORY_TYPES[(target, kind)], now)
+    add_history(session, ticket.id, history_type(target, kind), now)
     recipients = queue_agent_addresses(session, ticket.queue_id)
     if not recipients:
         log.warning(

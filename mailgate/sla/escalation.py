@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from mailgate.followup.policy import is_auto_generated
 from mailgate.sla.calendar import BusinessCalendar, to_epoch
 from mailgate.sla.calendars import CalendarStore
+from mailgate.sla.history import add_history, history_type
 from parsers import parse
 from schema import (
     Article,
@@ -226,6 +227,15 @@ def _facts(session: Session, ticket_id: int) -> _TicketFacts | None:
     return _TicketFacts(row[0], row[1], row[2], row[3].lower(), tuple(int(v or 0) for v in row[4:]))  # type: ignore[arg-type]
 
 
+def _stops(
+    session: Session, clock: SlaClock, facts: _TicketFacts, escalations: Escalations, now: datetime
+) -> None:
+    """Znuny's Escalation<Target>TimeStop history row for each alerted escalation that just ended."""
+    for target, before in zip(TARGETS, facts.columns, strict=False):
+        if before and getattr(clock, f"{target}_escalated") == before != escalations.deadlines[target]:
+            add_history(session, clock.ticket_id, history_type(target, "stop"), now)
+
+
 def _write(session: Session, ticket_id: int, facts: _TicketFacts, escalations: Escalations) -> None:
     d = escalations.deadlines
     values = (d["response"], d["update"], d["solution"], escalations.earliest)
@@ -253,13 +263,11 @@ def refresh_escalations(
     if facts is None:
         return Escalations.none()
     targets = load_targets(session, facts.queue_id, facts.sla_id)
-    clock = session.get(SlaClock, ticket_id)
-    if not targets.any():
-        if clock is not None:
-            clock.next_alert = 0
+    if not targets.any():  # the common case costs two reads; a stale clock finds nothing due
         _write(session, ticket_id, facts, Escalations.none())
         return Escalations.none()
-    clock = clock or _new_clock(session, ticket_id, now)
+    # locked: the alert check never marks alerts on a clock this transaction is recomputing
+    clock = session.get(SlaClock, ticket_id, with_for_update=True) or _new_clock(session, ticket_id, now)
     calendar = (calendars or CalendarStore()).get(session, targets.calendar_name)
     read_articles(session, clock)
     closed = facts.state_type.startswith(CLOSED_PREFIXES)
@@ -274,6 +282,7 @@ def refresh_escalations(
     for target in TARGETS:
         setattr(clock, f"{target}_warn", escalations.warnings[target])
     clock.next_alert, clock.changed_at = next_alert(clock, escalations), now
+    _stops(session, clock, facts, escalations, now)
     _write(session, ticket_id, facts, escalations)
     session.flush()
     return escalations

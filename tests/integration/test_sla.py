@@ -209,6 +209,17 @@ def test_warning_and_escalation_are_sent_once_each(desk: Desk) -> None:
             ("EscalationResponseTimeNotifyBefore", "%%EscalationResponseTimeNotifyBefore%%triggered"),
             ("EscalationResponseTimeStart", "%%EscalationResponseTimeStart%%triggered"),
         ]
+    # the agent's answer ends the escalation: Znuny's Stop row, and no further alert
+    assert _agent_answer(desk, ticket_id, berlin(2026, 11, 30, 14, 30)).escalation_time == 0
+    assert [a for a in desk.check(berlin(2026, 12, 1, 9, 0)) if a[0] == ticket_id] == []
+    with desk.services.sessions() as session:
+        names = session.scalars(
+            select(TicketHistoryType.name)
+            .join(TicketHistory, TicketHistory.history_type_id == TicketHistoryType.id)
+            .where(TicketHistory.ticket_id == ticket_id, TicketHistoryType.name.like("Escalation%"))
+            .order_by(TicketHistory.id)
+        ).all()
+        assert names[-1] == "EscalationResponseTimeStop" and len(names) == 3
 
 
 def test_a_late_check_sends_only_the_escalation(desk: Desk) -> None:
