@@ -261,7 +261,11 @@ def on_mail_applied(
     options: EventOptions | None = None,
 ) -> MailEvents:
     """Write the auto-reply and agent notifications this mail causes; explain them in plan.trace."""
-    if applied.ticket_id is None or applied.article_id is None or plan.outcome not in DEFAULT_TYPES:
+    if applied.ticket_id is None or applied.article_id is None:
+        return MailEvents()
+    if plan.outcome not in DEFAULT_TYPES:  # bounces, agents' answers by mail: nothing to confirm or tell
+        reason = f"nothing is sent for {plan.outcome}"
+        plan.trace["auto_reply"] = {"type": None, "sent": False, "reason": reason}
         return MailEvents()
     options = options or EventOptions()
     ticket = _ticket_row(writer.session, applied.ticket_id)
