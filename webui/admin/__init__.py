@@ -14,3 +14,9 @@ bp = Blueprint("admin", __name__)
 def index() -> str:
     """The admin start page: links to the admin sections."""
     return render_template("admin/index.html", title="Administration")
+
+
+# the admin areas register their views on bp (imported last: they import bp from here)
+from webui.admin import addresses, queues  # noqa: E402
+
+__all__ = ["addresses", "bp", "index", "queues"]
