@@ -39,15 +39,15 @@ def recipients(parsed: ParsedMessage, envelope: Iterable[str]) -> list[str]:
 
 def classify(secret: str, address: str, today: date, max_age_days: int) -> FoundToken | None:
     """Whether ``address`` is an agent reply address, and whether its token is valid, expired or forged."""
+    if not _AGENT_SHAPE.search(address.strip().strip("<>")):  # every token we issue has this shape
+        return None
     token = parse_agent_reply_address(secret, address, today=today, max_age_days=max_age_days)
     if token is not None:
         return FoundToken(address, "valid", token)
     signed = parse_agent_reply_address(secret, address, today=today, max_age_days=FOREVER_DAYS)
     if signed is not None:
         return FoundToken(address, "expired", signed)
-    if _AGENT_SHAPE.search(address.strip().strip("<>")):
-        return FoundToken(address, "forged")
-    return None
+    return FoundToken(address, "forged")
 
 
 def find_agent_token(
