@@ -6,45 +6,68 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future
 
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailgate.errors import StorageUnavailableError
+from mailgate.errors import ConfigError, StorageUnavailableError
+from mailgate.groupcommit import GroupCommitter
 from mailgate.rawheaders import message_id_of
-from schema.spool import ADDRESS_MAX, MESSAGE_ID_MAX, InboundMail, InboundSource, InboundState, make_dedup_key
+from mailgate.spoolstore import Accepted, BatchFailedError, ImapOrigin, NewMail, SpoolStatements
+from schema.spool import ADDRESS_MAX, MESSAGE_ID_MAX, InboundSource, InboundState, make_dedup_key
+
+__all__ = ["Accepted", "ImapOrigin", "Intake", "NewMail", "new_mail"]
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class ImapOrigin:
-    """Where an IMAP-fetched mail came from: account, UIDVALIDITY and UID."""
-
-    account_id: int
-    uidvalidity: int
-    uid: int
+Outcome = Accepted | StorageUnavailableError
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """The outcome of accept(): the spool row that holds the mail, and whether it was a re-delivery."""
-
-    spool_id: int
-    state: InboundState
-    duplicate_of: int | None = None
+def new_mail(
+    raw: bytes,
+    source: InboundSource,
+    envelope_sender: str | None = None,
+    envelope_recipients: Sequence[str] = (),
+    imap: ImapOrigin | None = None,
+) -> NewMail:
+    """The spool values of a received mail: its bytes, sha256, bare Message-ID and dedup key."""
+    digest = hashlib.sha256(raw).hexdigest()
+    message_id = message_id_of(raw, MESSAGE_ID_MAX)
+    return NewMail(
+        raw=raw,
+        sha256=digest,
+        message_id=message_id,
+        dedup_key=make_dedup_key(digest, message_id),
+        source=source.value,
+        envelope_sender=(envelope_sender or None) and envelope_sender[:ADDRESS_MAX],
+        envelope_recipients=json.dumps(list(envelope_recipients)),
+        imap=imap,
+    )
 
 
 class Intake:
-    """Stores raw mails durably in mailgate_inbound; the one way mail enters mailgate."""
+    """Stores raw mails durably in mailgate_inbound; the one way mail enters mailgate.
+
+    accept() stores one mail on the calling thread; submit() hands it to the writer thread, which
+    stores the mails of all concurrent callers in one transaction (group commit). Either way the
+    answer comes only after the COMMIT.
+    """
 
     def __init__(
         self, sessions: sessionmaker[Session], on_stored: Callable[[int], None] | None = None
     ) -> None:
         self._sessions = sessions
         self._on_stored = on_stored
+        self._statements: SpoolStatements | None = None
+        self._writer: GroupCommitter[NewMail, Accepted] = GroupCommitter(
+            self._store_many, self._notify_stored, name="spool-writer"
+        )
+
+    @property
+    def writer(self) -> GroupCommitter[NewMail, Accepted]:
+        """The group-commit writer behind submit() (its stats tell the batch sizes)."""
+        return self._writer
 
     def accept(
         self,
@@ -55,127 +78,95 @@ class Intake:
         imap: ImapOrigin | None = None,
     ) -> Accepted:
         """Insert and commit the raw mail; raise StorageUnavailableError if it could not be stored."""
-        row = _new_row(raw, source, envelope_sender, envelope_recipients, imap)
-        try:
-            accepted = self._store_once_more_if_stale(row, imap)
-        except SQLAlchemyError as exc:
-            log.warning("spool write failed for Message-ID %s: %s", row.message_id, exc)
-            raise StorageUnavailableError(f"could not store the mail: {type(exc).__name__}") from exc
-        log.info("spool %s stored (%s, Message-ID %s)", accepted.spool_id, accepted.state, row.message_id)
-        if accepted.state is InboundState.RECEIVED:
-            self._notify(accepted.spool_id)
-        return accepted
+        mail = new_mail(raw, source, envelope_sender, envelope_recipients, imap)
+        (outcome,) = self._store_many([mail])
+        self._notify_stored([mail], [outcome])
+        if isinstance(outcome, StorageUnavailableError):
+            raise outcome
+        return outcome
+
+    def submit(
+        self,
+        raw: bytes,
+        source: InboundSource,
+        envelope_sender: str | None = None,
+        envelope_recipients: Sequence[str] = (),
+        imap: ImapOrigin | None = None,
+    ) -> Future[Accepted]:
+        """Hand the mail to the group-commit writer; the future's result is its Accepted once committed.
+
+        The future fails with StorageUnavailableError when the mail could not be stored.
+        """
+        return self._writer.submit(new_mail(raw, source, envelope_sender, envelope_recipients, imap))
+
+    def submit_all(self, mails: Sequence[NewMail]) -> list[Future[Accepted]]:
+        """Hand several mails (see new_mail) to the writer to be stored in the same transaction."""
+        return self._writer.submit_all(mails)
 
     def on_stored(self, callback: Callable[[int], None] | None) -> None:
         """Call `callback(spool_id)` after each newly stored mail (e.g. to queue its processing)."""
         self._on_stored = callback
 
-    def _notify(self, spool_id: int) -> None:
-        """Tell the listener; the mail is already committed, so a failure here loses nothing."""
-        if self._on_stored is None:
-            return
-        try:
-            self._on_stored(spool_id)
-        except Exception:
-            log.warning("spool %s stored but not queued; the sweeper will queue it", spool_id, exc_info=True)
+    def close(self) -> None:
+        """Store what was submitted and stop the writer thread."""
+        self._writer.close()
 
-    def _store_once_more_if_stale(self, row: InboundMail, imap: ImapOrigin | None) -> Accepted:
+    def _spool(self) -> SpoolStatements:
+        if self._statements is None:
+            engine = self._sessions.kw.get("bind")
+            if not isinstance(engine, Engine):
+                raise ConfigError("the intake's sessionmaker must be bound to an engine")
+            self._statements = SpoolStatements(engine)
+        return self._statements
+
+    def _store_many(self, mails: Sequence[NewMail]) -> list[Outcome]:
+        """Store the mails in one transaction; one mail the database refuses is retried alone, not all."""
+        try:
+            stored = self._store_once_more_if_stale(mails)
+        except BatchFailedError as failed:
+            if failed.transient or len(mails) == 1:
+                return [_unavailable(mail, failed) for mail in mails]
+            log.info("a batch of %d failed (%s); storing each mail alone", len(mails), failed)
+            return [self._store_many([mail])[0] for mail in mails]
+        for mail, accepted in zip(mails, stored, strict=True):
+            log.info(
+                "spool %s stored (%s, Message-ID %s)", accepted.spool_id, accepted.state, mail.message_id
+            )
+        return list(stored)
+
+    def _store_once_more_if_stale(self, mails: Sequence[NewMail]) -> list[Accepted]:
         """Store; if the pooled connection had died while idle (server restart), once more on a fresh one.
 
-        This replaces a ping before every use: one round trip less per mail.
+        This replaces a ping before every use: one round trip less per batch.
         """
+        statements = self._spool()
         try:
-            return self._store(row, imap)
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
+            return statements.store(mails)
+        except BatchFailedError as failed:
+            if not failed.stale:
                 raise
             log.info("database connection was stale; storing again on a new one")
-            return self._store(_copy_row(row), imap)
+            return statements.store(mails)
 
-    def _store(self, row: InboundMail, imap: ImapOrigin | None, *, retried: bool = False) -> Accepted:
-        """INSERT first (on SQLite that takes the write lock before any read); conflicts sorted out after."""
-        with self._sessions() as session:
-            session.add(row)
-            try:
-                session.commit()
-                return Accepted(row.id, InboundState.RECEIVED)
-            except IntegrityError:
-                session.rollback()
-                if retried:  # a conflict that is no copy of a stored mail: the database refuses the row
-                    raise
-        return self._store_duplicate(row, imap)
-
-    def _store_duplicate(self, row: InboundMail, imap: ImapOrigin | None) -> Accepted:
-        """A copy of a mail we already hold: keep it as a duplicate pointing at the first copy."""
-        with self._sessions() as session:
-            if imap is not None and (known := _find_imap(session, imap)) is not None:
-                return known
-            first = session.scalar(select(InboundMail.id).where(InboundMail.dedup_key == row.dedup_key))
-            if first is None:  # the first copy's transaction lost a race and rolled back: store as new
-                return self._store(_copy_row(row), imap, retried=True)
-            duplicate = _copy_row(row)
-            duplicate.dedup_key = None
-            duplicate.state = InboundState.DUPLICATE.value
-            duplicate.duplicate_of = first
-            session.add(duplicate)
-            session.commit()
-            return Accepted(duplicate.id, InboundState.DUPLICATE, first)
+    def _notify_stored(self, mails: Sequence[NewMail], outcomes: Sequence[Accepted | Exception]) -> None:
+        """Tell the listener of each new mail; they are already committed, so a failure here loses nothing."""
+        if self._on_stored is None:
+            return
+        for outcome in outcomes:
+            if isinstance(outcome, Accepted) and outcome.state is InboundState.RECEIVED:
+                try:
+                    self._on_stored(outcome.spool_id)
+                except Exception:
+                    log.warning(
+                        "spool %s stored but not queued; the sweeper will queue it",
+                        outcome.spool_id,
+                        exc_info=True,
+                    )
 
 
-def _find_imap(session: Session, imap: ImapOrigin) -> Accepted | None:
-    """The spool row already holding this IMAP message (a re-fetch, not a re-delivery)."""
-    found = session.execute(
-        select(InboundMail.id, InboundMail.state, InboundMail.duplicate_of).where(
-            InboundMail.imap_account_id == imap.account_id,
-            InboundMail.imap_uidvalidity == imap.uidvalidity,
-            InboundMail.imap_uid == imap.uid,
-        )
-    ).first()
-    if found is None:
-        return None
-    return Accepted(found.id, InboundState(found.state), found.duplicate_of)
-
-
-def _new_row(
-    raw: bytes,
-    source: InboundSource,
-    envelope_sender: str | None,
-    envelope_recipients: Sequence[str],
-    imap: ImapOrigin | None,
-) -> InboundMail:
-    digest = hashlib.sha256(raw).hexdigest()
-    message_id = message_id_of(raw, MESSAGE_ID_MAX)
-    return InboundMail(
-        raw=raw,
-        sha256=digest,
-        size=len(raw),
-        message_id=message_id,
-        dedup_key=make_dedup_key(digest, message_id),
-        source=source.value,
-        envelope_sender=(envelope_sender or None) and envelope_sender[:ADDRESS_MAX],
-        envelope_recipients=json.dumps(list(envelope_recipients)),
-        imap_account_id=imap.account_id if imap else None,
-        imap_uidvalidity=imap.uidvalidity if imap else None,
-        imap_uid=imap.uid if imap else None,
-        state=InboundState.RECEIVED.value,
-        attempts=0,
-    )
-
-
-def _copy_row(row: InboundMail) -> InboundMail:
-    """A fresh, unsaved row with the same values (a rolled-back instance cannot be re-added)."""
-    return InboundMail(
-        raw=row.raw,
-        sha256=row.sha256,
-        size=row.size,
-        message_id=row.message_id,
-        dedup_key=row.dedup_key,
-        source=row.source,
-        envelope_sender=row.envelope_sender,
-        envelope_recipients=row.envelope_recipients,
-        imap_account_id=row.imap_account_id,
-        imap_uidvalidity=row.imap_uidvalidity,
-        imap_uid=row.imap_uid,
-        state=row.state,
-        attempts=0,
-    )
+def _unavailable(mail: NewMail, failed: BatchFailedError) -> StorageUnavailableError:
+    """The error a caller gets for a mail that was not stored (the database's own error as its cause)."""
+    log.warning("spool write failed for Message-ID %s: %s", mail.message_id, failed.cause)
+    error = StorageUnavailableError(f"could not store the mail: {type(failed.cause).__name__}")
+    error.__cause__ = failed.cause
+    return error

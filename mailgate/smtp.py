@@ -7,7 +7,6 @@ import logging
 import ssl
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -99,11 +98,15 @@ class SpoolHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        """Store the mail; 250 once committed, 451 when the database could not take it."""
+        """Store the mail; 250 once committed, 451 when the database could not take it.
+
+        The mail goes to the intake's group-commit writer: the mails of all sessions waiting at this
+        moment share one transaction and one COMMIT, and each session hears only after that COMMIT.
+        """
         raw = envelope.original_content or b""
-        accept = partial(self._intake.accept, raw, self._source, envelope.mail_from, tuple(envelope.rcpt_tos))
+        stored = self._intake.submit(raw, self._source, envelope.mail_from, tuple(envelope.rcpt_tos))
         try:
-            accepted = await asyncio.get_running_loop().run_in_executor(self._executor, accept)
+            accepted = await asyncio.wrap_future(stored)
         except StorageUnavailableError as exc:
             log.warning("answering 451 to %s: %s", session.peer, exc)
             return self._per_recipient(envelope, TEMPFAIL_REPLY)
