@@ -197,3 +197,53 @@ def test_per_ticket_and_per_address_limits(site: Site) -> None:
         )
     later = site.deliver(mail(subject="Next day", sender=sender), processor=limited)
     assert len(auto_replies(site, later.ticket_id)) == 1
+
+
+def report(
+    report_type: str, status_part: str, original: str, sender: str = "postmaster@mx.customer.example"
+) -> bytes:
+    """A machine's multipart/report about a mail of a customer's own (not one of ours)."""
+    return (
+        f"From: Mail Delivery System <{sender}>\r\nTo: support@example.org\r\n"
+        f"Subject: Delivery Status Notification\r\nMessage-ID: <{new_id('mx.customer.example')}>\r\n"
+        "Date: Wed, 25 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type={report_type}; boundary="r"\r\n\r\n'
+        "--r\r\nContent-Type: text/plain\r\n\r\nThis is an automatically generated report.\r\n"
+        f"--r\r\n{status_part}"
+        "--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: jane@customer.example\r\nTo: someone@elsewhere.example\r\nSubject: Printer\r\n"
+        f"Message-ID: <{original}>\r\n"
+        "--r--\r\n"
+    ).encode()
+
+
+DSN_FAILED = (
+    "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.customer.example\r\n\r\n"
+    "Final-Recipient: rfc822; someone@elsewhere.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+    "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
+)
+DSN_DELAYED = (
+    "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.customer.example\r\n\r\n"
+    "Final-Recipient: rfc822; someone@elsewhere.example\r\nAction: delayed\r\nStatus: 4.4.7\r\n"
+)
+ARF = (
+    "Content-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: ExampleFBL/1.0\r\n"
+    "Version: 1\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("report_type", "part", "sender", "kinds"),
+    [
+        ("delivery-status", DSN_FAILED, "postmaster@mx.customer.example", "bounce"),
+        ("delivery-status", DSN_DELAYED, "mailer@mx.customer.example", "delivery-report bounce"),
+        ("feedback-report", ARF, "fbl@isp.example", "complaint"),
+    ],
+)
+def test_no_auto_reply_to_reports(site: Site, report_type: str, part: str, sender: str, kinds: str) -> None:
+    done = site.deliver(report(report_type, part, new_id(), sender))
+    assert done.ticket_id is not None and auto_replies(site, done.ticket_id) == []
+    trace = site.trace(done.ticket_id)
+    assert trace["kind"] in kinds
+    assert trace["auto_reply"]["code"] == "auto_generated" and trace["kind"] in trace["auto_reply"]["reason"]
+    assert "notifies nobody" in trace["agent_notifications"]["reason"]

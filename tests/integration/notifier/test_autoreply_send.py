@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from mailgate.tokens import parse_message_id
-from schema import Article, ArticleSenderType, Ticket
+from schema import Article, ArticleSenderType, AutoResponse, Ticket
+from schema.pipeline import UndeliverableAddress
 from tests.integration.notifier.autoreply_support import SECRET, Outbound, mail, new_id, start_outbound
 
 pytestmark = pytest.mark.integration
@@ -118,8 +120,10 @@ def test_follow_up_reject_and_new_ticket_texts(out: Outbound) -> None:
         mail(in_reply_to=renew, to="renew@example.org", sender="max@customer.example"), "renew@example.org"
     )
     (created,) = out.flush()
-    assert created["Subject"].strip().startswith(
-        f"[Ticket#{tn_of(out, fresh.ticket_id)}] New ticket has been created!"
+    assert (
+        created["Subject"]
+        .strip()
+        .startswith(f"[Ticket#{tn_of(out, fresh.ticket_id)}] New ticket has been created!")
     )
     assert "-- A new ticket has been created for you. --" in text_of(created)
 
@@ -186,3 +190,58 @@ def test_two_installations_without_auto_headers_stop_at_the_ticket_limit(out: Ou
 def test_two_installations_opening_new_tickets_stop_at_the_address_limit(out: Outbound) -> None:
     """B drops every auto header and thread marker, so each mail opens a ticket: 40 a day per address."""
     assert ping_pong(out, "helpdesk@d.example", keep_auto_headers=False, keep_thread=False, rounds=80) == 40
+
+
+def test_recipient_that_bounced_before_sending_is_suppressed(out: Outbound) -> None:
+    done = out.site.deliver(mail(sender="soon.gone@customer.example", subject="Laptop"))
+    with out.site.services.sessions.begin() as session:
+        session.execute(
+            insert(UndeliverableAddress).values(
+                address="soon.gone@customer.example",
+                status="5.1.1",
+                permanent=1,
+                bounce_count=1,
+                first_seen=datetime(2026, 11, 25),
+                last_seen=datetime(2026, 11, 25),
+            )
+        )
+    assert out.flush() == []
+    (row,) = out.site.outbox(done.ticket_id, "auto_reply")
+    assert row.state == "suppressed" and "undeliverable" in (row.last_error or "")
+
+
+def test_html_auto_response_gets_a_derived_text_part(out: Outbound) -> None:
+    with out.site.services.sessions.begin() as session:
+        original = session.get_one(AutoResponse, 3).text0
+        session.execute(
+            update(AutoResponse)
+            .where(AutoResponse.id == 3)
+            .values(
+                content_type="text/html",
+                text0="<p>Dear &lt;OTRS_CUSTOMER_REALNAME&gt;,</p><p>we got your follow-up on"
+                " &lt;OTRS_TICKET_TicketNumber&gt;:</p>&lt;OTRS_CUSTOMER_EMAIL[2]&gt;"
+                "<p>{{ signature }}</p>",
+            )
+        )
+    try:
+        first = new_id()
+        done = out.site.deliver(mail(message_id=first, sender="Ann <ann@customer.example>"))
+        out.flush()
+        out.site.deliver(
+            mail(in_reply_to=first, sender="Ann <ann@customer.example>", body="a <b> c\nsecond\nthird\n")
+        )
+        (sent,) = out.flush()
+    finally:
+        with out.site.services.sessions.begin() as session:
+            session.execute(
+                update(AutoResponse)
+                .where(AutoResponse.id == 3)
+                .values(content_type="text/plain", text0=original)
+            )
+    tn = tn_of(out, done.ticket_id)
+    html = html_of(sent)
+    assert f"<p>Dear Ann,</p><p>we got your follow-up on {tn}:</p>" in html
+    assert '<blockquote type="cite">a &lt;b&gt; c<br/>\nsecond</blockquote>' in html
+    assert "Your Ticket-Team" in html and "third" not in html  # the queue's signature, escaped into the HTML
+    text = text_of(sent)
+    assert f"Dear Ann,\n\nwe got your follow-up on {tn}:" in text and "a <b> c" in text
