@@ -44,7 +44,8 @@ ARTICLE_SEARCH_DOCUMENT = (
 # of models and database finds the index equal; the planner matches the short form to it.
 _ARTICLE_SEARCH_AS_REFLECTED = (
     "to_tsvector('simple'::regconfig, (((((COALESCE(a_from, ''::character varying)::text || ' '::text) || "
-    "translate(COALESCE(a_from, ''::character varying)::text, '@.<>\"'::text, '     '::text)) || ' '::text) || "
+    "translate(COALESCE(a_from, ''::character varying)::text, '@.<>\"'::text, '     '::text)) "
+    "|| ' '::text) || "
     "COALESCE(a_subject, ''::character varying)::text) || ' '::text) || "
     "\"left\"(COALESCE(a_body, ''::character varying)::text, 100000))"
 )
@@ -54,5 +55,5 @@ Index(
     "mailgate_article_search",
     text(_ARTICLE_SEARCH_AS_REFLECTED),
     postgresql_using="gin",
-    _table=ArticleDataMime.__table__,
+    _table=Base.metadata.tables[ArticleDataMime.__tablename__],
 ).ddl_if(dialect="postgresql")

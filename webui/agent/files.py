@@ -7,6 +7,8 @@ import base64
 from flask import Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
+from parsers.limits import ParseOptions
+from parsers.message import parse
 from schema import Article, ArticleDataMimeAttachment, ArticleDataMimePlain
 from webui.access import login_required, ticket_or_404
 from webui.agent import bp
@@ -72,6 +74,14 @@ def raw_mail(ticket_id: int, article_id: int) -> Response:
     return file_response(base64.b64decode(body), f"article-{article_id}.eml", "message/rfc822")
 
 
+def _html_with_remote_content(article_id: int) -> str | None:
+    """The HTML body parsed again from the raw mail with remote content kept (the stored one has none)."""
+    body = db().scalar(select(ArticleDataMimePlain.body).where(ArticleDataMimePlain.article_id == article_id))
+    if body is None:
+        return None
+    return parse(base64.b64decode(body), ParseOptions(allow_remote_content=True)).body.html
+
+
 def _cid_urls(ticket_id: int, article_id: int) -> dict[str, str]:
     table = ArticleDataMimeAttachment
     rows = db().execute(
@@ -104,9 +114,10 @@ def article_html(ticket_id: int, article_id: int) -> Response:
     found = attachment_content(db(), part_id)
     assert found is not None
     allow_remote = request.args.get("remote") == "1"
-    clean = sanitize_html(
-        found[1].decode("utf-8", "replace"), _cid_urls(ticket_id, article_id), allow_remote=allow_remote
+    html = (_html_with_remote_content(article_id) if allow_remote else None) or found[1].decode(
+        "utf-8", "replace"
     )
+    clean = sanitize_html(html, _cid_urls(ticket_id, article_id), allow_remote=allow_remote)
     response = Response(
         render_template("agent/article_body.html", body=clean), content_type="text/html; charset=utf-8"
     )

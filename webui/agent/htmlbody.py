@@ -12,6 +12,8 @@ import nh3
 SAFE_DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,", re.IGNORECASE)
 REMOTE = re.compile(r"^(https?:)?//", re.IGNORECASE)
 LINK_SCHEMES = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
+# an image left without a source: the pipeline's sanitizer (parsers.html) removed a remote one on intake
+SOURCELESS_IMAGE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
 
 _TAGS = set(nh3.ALLOWED_TAGS) | {"font", "tfoot"}
 _ATTRIBUTES: dict[str, set[str]] = copy.deepcopy(nh3.ALLOWED_ATTRIBUTES)
@@ -34,7 +36,7 @@ _STYLE_PROPERTIES = {
 
 @dataclass
 class SanitizedBody:
-    """The cleaned HTML fragment and whether remote content was removed from it."""
+    """The cleaned HTML fragment and how many remote images it does not load."""
 
     html: str
     blocked_remote: int = 0
@@ -73,11 +75,9 @@ def _image_source(
         return url
     if SAFE_DATA_IMAGE.match(value):
         return value
-    if REMOTE.match(value):
-        if allow_remote:
-            return value
-        result.blocked_remote += 1
-    return None
+    if REMOTE.match(value) and allow_remote:
+        return value
+    return None  # counted below, with the images the pipeline left without a source
 
 
 def sanitize_html(html: str, cid_urls: Mapping[str, str], *, allow_remote: bool = False) -> SanitizedBody:
@@ -99,4 +99,7 @@ def sanitize_html(html: str, cid_urls: Mapping[str, str], *, allow_remote: bool 
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+    if not allow_remote:
+        sourceless = len(SOURCELESS_IMAGE.findall(result.html))
+        result.blocked_remote = max(sourceless - len(result.cid_missing), 0)
     return result

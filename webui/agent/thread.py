@@ -14,7 +14,7 @@ from webui.db import db
 
 def _names(model: type, ids: set[int]) -> dict[int, str]:
     rows = db().execute(select(model.id, model.name).where(model.id.in_(ids)))  # type: ignore[attr-defined]
-    return dict(rows.tuples().all())
+    return {int(row[0]): str(row[1]) for row in rows}
 
 
 def _user_names(ids: set[int]) -> dict[int, str]:
