@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from schema.base import Audited, Base, HasValid, fk
+from schema.base import Audited, Base, BigIntPK, HasValid, fk
 
 
 class SystemAddress(HasValid, Audited, Base):
@@ -133,6 +133,18 @@ class StandardTemplate(HasValid, Audited, Base):
     content_type: Mapped[str | None] = mapped_column(String(250))
     template_type: Mapped[str] = mapped_column(String(250), server_default="Answer")
     comments: Mapped[str | None] = mapped_column(String(250))
+
+
+class QueueStandardTemplate(Audited, Base):
+    """Table queue_standard_template: which canned answers (standard templates) a queue offers."""
+
+    __tablename__ = "queue_standard_template"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    queue_id: Mapped[int] = mapped_column(Integer, fk("queue_standard_template", "queue_id", "queue"))
+    standard_template_id: Mapped[int] = mapped_column(
+        Integer, fk("queue_standard_template", "standard_template_id", "standard_template")
+    )
 
 
 class Sla(Audited, Base):
