@@ -17,6 +17,6 @@ def index() -> str:
 
 
 # the admin areas register their views on bp (imported last: they import bp from here)
-from webui.admin import addresses, queues, routetest, rules  # noqa: E402
+from webui.admin import addresses, queues, routetest, rules, spool  # noqa: E402
 
-__all__ = ["addresses", "bp", "index", "queues", "routetest", "rules"]
+__all__ = ["addresses", "bp", "index", "queues", "routetest", "rules", "spool"]
