@@ -40,6 +40,7 @@ class Settings:
     log_level: str = "INFO"
     autoreply_max_per_address: int = 40  # auto-replies to one address per 24 hours (Znuny: 40)
     autoreply_max_per_ticket: int = 10  # auto-replies on one ticket per 24 hours
+    template_dir: str = ""  # folder of admins' mail templates (<queue>/<name>.<lang>.<part>); empty: built-in
     authserv_id: str = ""  # our receiving MTA's Authentication-Results authserv-id(s), comma-separated
     agent_token_days: int = 90  # how long an agent reply address in a notification stays valid
 

@@ -15,6 +15,7 @@ from mailgate.settings import Settings
 from mailgate.tickets.clock import now_utc
 from mailgate.workers.actors import OUTBOUND_QUEUE
 from mailgate.workers.plugins import SendOutbound
+from notifier.notification import default_templates
 from notifier.render import RenderContext
 from notifier.renderers import build_registry
 from notifier.sender import OutboxSender
@@ -27,7 +28,10 @@ SEND_TIME_LIMIT_MS = 2 * 60 * 1000
 
 def render_context(settings: Settings, secret: str) -> RenderContext:
     """The renderers' context from the settings and the installation secret."""
-    return RenderContext(fqdn=settings.fqdn, system_id=settings.system_id, secret=secret, clock=now_utc)
+    templates = default_templates(settings.template_dir or None)
+    return RenderContext(
+        fqdn=settings.fqdn, system_id=settings.system_id, secret=secret, clock=now_utc, templates=templates
+    )
 
 
 def build_sender(services: Services) -> OutboxSender:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from mailgate.tokens import parse_agent_reply_address
+from notifier.actors import render_context
+from notifier.renderers import build_registry
+from notifier.sender import OutboxSender
 from schema import OutboxMail, Ticket
-from tests.integration.notifier.autoreply_support import SECRET, Outbound, mail, new_id, start_outbound
+from tests.integration.notifier.autoreply_support import (
+    SECRET,
+    Outbound,
+    mail,
+    new_id,
+    parse_sent,
+    start_outbound,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -107,3 +119,27 @@ def test_an_agents_answer_by_mail_gets_no_auto_follow_up(out: Outbound) -> None:
     assert trace["agent_mail"]["outcome"] == "agent_reply"
     assert trace["auto_reply"] == {"type": None, "sent": False, "reason": "nothing is sent for agent_reply"}
     assert notified(out, done.ticket_id).count(out.site.agents["alice"]) == 1  # only the first notification
+
+
+def test_an_admins_template_for_the_queue_replaces_the_built_in_one(out: Outbound, tmp_path: Path) -> None:
+    (tmp_path / "Raw").mkdir()
+    (tmp_path / "Raw" / "agent_notification.subject").write_text(
+        "Raw queue: <OTRS_CUSTOMER_SUBJECT> for {{ recipient.first_name }}", encoding="utf-8"
+    )
+    (tmp_path / "agent_notification.de.subject").write_text(
+        "Ignored: the queue's own template wins", encoding="utf-8"
+    )
+    settings = dataclasses.replace(out.site.services.settings, template_dir=str(tmp_path))
+    ctx = render_context(settings, SECRET)
+    sender = OutboxSender(out.site.services.sessions, build_registry(), ctx, out.sender.transport)
+    done = out.site.deliver(mail(subject="Paper jam"))
+    before = len(out.sink.received)
+    for row in out.site.outbox(done.ticket_id, "agent_notification"):
+        sender.send(row.id)
+    subjects = sorted(parse_sent(raw)["Subject"].strip() for raw in out.sink.received[before:])
+    with out.site.session() as session:
+        tn = session.get_one(Ticket, done.ticket_id).tn
+    assert subjects == [
+        f"[Ticket#{tn}] Raw queue: Paper jam for Alice",
+        f"[Ticket#{tn}] Raw queue: Paper jam for Erin",
+    ]
