@@ -59,8 +59,8 @@ class Area:
 
 
 def register_area(bp: Blueprint, area: Area) -> None:
-    """Add /<name>/ (list), /<name>/new and /<name>/<id> (edit) to the admin blueprint."""
-    base = f"/{area.name}"
+    """Add /<name>/ (list), /<name>/new and /<name>/<id> (edit) to the admin blueprint (_ in URLs: -)."""
+    base = "/" + area.name.replace("_", "-")
 
     @admin_required
     def listing() -> str:
