@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, func, insert, select, update
 
+from mailgate.outbound.outbox import OutboundRequest, enqueue_outbound
+from mailgate.outbound.policy import AutoReplyLimits, Refusal, limit_refusal
 from mailgate.pipeline.rulestore import replace_rules
 from router import Action, Condition, Rule
-from schema import OutboxMail, QueueAutoResponse
+from schema import InboundSource, OutboxMail, QueueAutoResponse
 from schema.pipeline import RoutingRule, UndeliverableAddress
 from tests.integration.notifier.autoreply_support import Site, build_site, mail, new_id
 
@@ -247,3 +251,56 @@ def test_no_auto_reply_to_reports(site: Site, report_type: str, part: str, sende
     assert trace["kind"] in kinds
     assert trace["auto_reply"]["code"] == "auto_generated" and trace["kind"] in trace["auto_reply"]["reason"]
     assert "notifies nobody" in trace["agent_notifications"]["reason"]
+
+
+def test_concurrent_workers_never_exceed_the_address_limit(site: Site) -> None:
+    """Mails of one sender processed by four workers at once: exactly the limit get an auto-reply."""
+    limited = site.processor_with(autoreply_max_per_address=5)
+    sender = "racer@customer.example"
+    spool_ids = [
+        site.services.intake.accept(
+            mail(subject=f"Race {n}", sender=sender),
+            InboundSource.SMTP,
+            "bounce@sender.example",
+            ("support@example.org",),
+        ).spool_id
+        for n in range(16)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(limited.process, spool_ids))
+    assert {item.state for item in results} == {"done"}
+    with site.session() as session:
+        count = session.scalar(
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.recipient_key == sender)
+        )
+    assert count == 5
+
+
+def test_the_limit_check_waits_for_a_concurrent_auto_reply_to_the_same_address(
+    site: Site, backend: str
+) -> None:
+    """PostgreSQL: a second worker's count waits until the first worker's auto-reply is committed."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises whole pipeline transactions on its write lock")
+    limits = AutoReplyLimits(per_address_per_day=1, per_ticket_per_day=100)
+    now = datetime(2026, 11, 25, 12, 0)
+    address = "contended@customer.example"
+    first = site.services.sessions()
+    try:
+        assert limit_refusal(first, address, 1, now, limits) is None
+        request = OutboundRequest("auto_reply", f"race:{new_id()}", [address], ticket_id=1)
+        enqueue_outbound(first, request, now)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+
+            def second_worker() -> Refusal | None:
+                with site.services.sessions.begin() as session:
+                    return limit_refusal(session, address, 2, now, limits)
+
+            waiting = pool.submit(second_worker)
+            time.sleep(0.5)
+            assert not waiting.done()  # blocked on the first worker's lock
+            first.commit()
+            refusal = waiting.result(timeout=10)
+    finally:
+        first.close()
+    assert refusal is not None and refusal.code == "address_limit"
