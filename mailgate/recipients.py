@@ -27,6 +27,9 @@ class Verdict:
     reason: str
 
 
+ANY_RECIPIENT = Verdict(True, "any recipient accepted (MAILGATE_SMTP_RECIPIENTS=any)")
+
+
 class RecipientPolicy:
     """Accepts a valid system address, a plus-address of one, or a signed reply address."""
 
@@ -42,16 +45,27 @@ class RecipientPolicy:
         self._secret = secret
         self._accept_any = accept_any
         self._clock = clock
-        self._lock = threading.Lock()
-        self._addresses: frozenset[str] = frozenset()
-        self._loaded_at: float | None = None
+        self._lock = threading.Lock()  # one reload at a time; readers take the (addresses, loaded at) pair
+        self._cache: tuple[frozenset[str], float] | None = None
 
     def check(self, address: str) -> Verdict:
         """The verdict for one RCPT TO address (reads the database at most every CACHE_SECONDS)."""
         if self._accept_any:
-            return Verdict(True, "any recipient accepted (MAILGATE_SMTP_RECIPIENTS=any)")
+            return ANY_RECIPIENT
+        return self._verdict(address, self._system_addresses())
+
+    def check_cached(self, address: str) -> Verdict | None:
+        """The verdict if it needs no database read (cache fresh, or any recipient taken), else None.
+
+        The listener answers these on the event loop and sends only the others to a thread.
+        """
+        if self._accept_any:
+            return ANY_RECIPIENT
+        addresses = self._fresh_addresses()  # never waits for the lock: a reload may hold it
+        return None if addresses is None else self._verdict(address, addresses)
+
+    def _verdict(self, address: str, addresses: frozenset[str]) -> Verdict:
         wanted = address.strip().strip("<>").lower()
-        addresses = self._system_addresses()
         if wanted in addresses:
             return Verdict(True, "system address")
         if base_address(wanted) in addresses:
@@ -62,14 +76,20 @@ class RecipientPolicy:
             return Verdict(True, "signed agent reply address")
         return Verdict(False, "not a system address of this installation")
 
+    def _fresh_addresses(self) -> frozenset[str] | None:
+        cache = self._cache
+        if cache is None or self._clock() - cache[1] >= CACHE_SECONDS:
+            return None
+        return cache[0]
+
     def _system_addresses(self) -> frozenset[str]:
         with self._lock:
-            fresh = self._loaded_at is not None and self._clock() - self._loaded_at < CACHE_SECONDS
-            if not fresh:
+            addresses = self._fresh_addresses()
+            if addresses is None:
                 with self._sessions() as session:
                     rows = session.scalars(
                         select(SystemAddress.value0).where(SystemAddress.valid_id == VALID)
                     )
-                    self._addresses = frozenset(row.strip().lower() for row in rows)
-                self._loaded_at = self._clock()
-            return self._addresses
+                    addresses = frozenset(row.strip().lower() for row in rows)
+                self._cache = (addresses, self._clock())
+            return addresses

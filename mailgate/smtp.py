@@ -84,13 +84,15 @@ class SpoolHandler:
             return TOO_MANY_RECIPIENTS_REPLY
         policy = self._config.recipients
         if policy is not None:
-            try:
-                verdict = await asyncio.get_running_loop().run_in_executor(
-                    self._executor, policy.check, address
-                )
-            except SQLAlchemyError as exc:
-                log.warning("recipient check failed for %s: %s", address, exc)
-                return RCPT_TEMPFAIL_REPLY
+            verdict = policy.check_cached(address)  # the usual case: no database read, no thread
+            if verdict is None:
+                try:
+                    verdict = await asyncio.get_running_loop().run_in_executor(
+                        self._executor, policy.check, address
+                    )
+                except SQLAlchemyError as exc:
+                    log.warning("recipient check failed for %s: %s", address, exc)
+                    return RCPT_TEMPFAIL_REPLY
             if not verdict.accepted:
                 return f"550 5.1.1 <{address}>: Recipient address rejected: {verdict.reason}"
         envelope.rcpt_tos.append(address)

@@ -148,3 +148,20 @@ def test_starttls_when_a_certificate_is_configured(engine: Engine, tmp_path: Pat
         assert session.scalars(
             select(InboundMail).where(InboundMail.message_id == f"{tag}@example.com")
         ).one()
+
+
+def test_cached_verdicts_need_no_database_and_expire(engine: Engine, policy: RecipientPolicy) -> None:
+    """The listener answers RCPT on the event loop only from a fresh cache; a stale one goes to a thread."""
+    now = [1000.0]
+    fresh = RecipientPolicy(session_factory(engine), SECRET, clock=lambda: now[0])
+    assert fresh.check_cached("support@example.org") is None  # nothing loaded yet
+    assert fresh.check("support@example.org").accepted
+    cached = fresh.check_cached("support+x@example.org")
+    assert cached is not None and cached.accepted
+    unknown = fresh.check_cached("nobody@example.org")
+    assert unknown is not None and not unknown.accepted
+    now[0] += 11  # past CACHE_SECONDS: a new address added meanwhile must be seen
+    assert fresh.check_cached("support@example.org") is None
+    anyone = RecipientPolicy(session_factory(engine), SECRET, accept_any=True)
+    verdict = anyone.check_cached("nobody@example.org")
+    assert verdict is not None and verdict.accepted
