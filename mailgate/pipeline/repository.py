@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mailgate.followup.policy import FollowUpOption, TicketFacts
 from mailgate.tickets.lookups import VALID, Lookups
+from mailgate.tickets.merge import resolve_merged
 from schema import (
     Article,
     ArticleDataMime,
@@ -42,8 +43,8 @@ class DbTicketLookups:
         return next((found[md5] for md5 in md5s if md5 in found), None)
 
     def find_ticket_by_number(self, tn: str) -> int | None:
-        """The id of the ticket with this number."""
-        return self._session.scalar(select(Ticket.id).where(Ticket.tn == tn))
+        """The id of the ticket with this number; for a merged ticket, the ticket it was merged into."""
+        return resolve_merged(self._session, self._session.scalar(select(Ticket.id).where(Ticket.tn == tn)))
 
     def ticket_exists(self, ticket_id: int) -> bool:
         """True if the ticket exists."""
