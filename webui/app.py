@@ -69,6 +69,7 @@ def web_state(app: Flask) -> WebState:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from webui.actions import bp as actions_bp
     from webui.admin import bp as admin_bp
     from webui.agent import bp as agent_bp
     from webui.auth import bp as auth_bp
@@ -76,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(actions_bp)
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int] | Response:
