@@ -17,6 +17,17 @@ def index() -> str:
 
 
 # the admin areas register their views on bp (imported last: they import bp from here)
-from webui.admin import addresses, agents, mailaccounts, queues, routetest, rules, spool  # noqa: E402
+from webui.admin import addresses, agents, mailaccounts, queues, routetest, rules, spool, texts  # noqa: E402
 
-__all__ = ["addresses", "agents", "bp", "index", "mailaccounts", "queues", "routetest", "rules", "spool"]
+__all__ = [
+    "addresses",
+    "agents",
+    "bp",
+    "index",
+    "mailaccounts",
+    "queues",
+    "routetest",
+    "rules",
+    "spool",
+    "texts",
+]

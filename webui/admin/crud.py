@@ -37,6 +37,8 @@ class Area:
     model column are assigned, everything else is left to `after_save` (called after a flush, so the
     row has its id). `check` may add errors before anything is written. `extra(session, row)` adds
     template variables (e.g. a test result) and `extra_template` is included below the form.
+    `preview(session, row, values)`, when set, answers the form's Preview button: template variables
+    for extra_template, and nothing is saved.
     """
 
     name: str
@@ -52,6 +54,7 @@ class Area:
     extra: Callable[[Session, Any], dict[str, Any]] = _no_extra
     values: Callable[[Session, Any], dict[str, Any]] = _no_extra
     extra_template: str | None = None
+    preview: Callable[[Session, Any, dict[str, Any]], dict[str, Any]] | None = None
 
     def column_names(self) -> frozenset[str]:
         """The model's column names (assignable from the form)."""
@@ -95,7 +98,11 @@ def _form(area: Area, row: Any) -> str | Response:
     session = db()
     fields = area.fields(session, row)
     errors = FormErrors()
-    if request.method == "POST":
+    extra = area.extra(session, row)
+    if request.method == "POST" and area.preview is not None and request.form.get("action") == "preview":
+        values, errors = parse_form(fields, request.form)
+        extra.update(area.preview(session, row, values))
+    elif request.method == "POST":
         values, errors = parse_form(fields, request.form)
         saved = _save(area, session, row, values, errors)
         if saved is not None:
@@ -108,7 +115,7 @@ def _form(area: Area, row: Any) -> str | Response:
     status = 400 if errors else 200
     page = render_template(
         "admin/form.html", title=_title(area, row), area=area, row=row, fields=fields, values=values,
-        errors=errors, **area.extra(session, row),
+        errors=errors, **extra,
     )  # fmt: skip
     return page if status == 200 else (page, status)  # type: ignore[return-value]
 
