@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailgate.followup.message_ids import message_id_md5
-from mailgate.outbound.lookup import raw_header, ticket
+from mailgate.outbound.lookup import header_of_source, ticket
 from mailgate.tickets.articles import HTML_BODY_FILENAME
 from mailgate.tokens import issue_reply_address
 from notifier.render import (
@@ -23,7 +23,7 @@ from notifier.render import (
     Suppress,
     Threading,
 )
-from schema import Article, ArticleDataMime, ArticleDataMimeAttachment
+from schema import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain
 from schema.outbox import OutboxKind, OutboxMail
 
 SIGNED_REPLY_ADDRESS = "article.signed_reply_address"
@@ -47,15 +47,15 @@ def _parent_thread_index(session: Session, ticket_id: int, in_reply_to: str | No
     """The Thread-Index of the mail answered (found on the ticket by Message-ID md5), if it had one."""
     if not in_reply_to:
         return None
-    parent = session.scalar(
-        select(ArticleDataMime.article_id)
+    source = session.scalar(
+        select(ArticleDataMimePlain.body)
+        .join(ArticleDataMime, ArticleDataMime.article_id == ArticleDataMimePlain.article_id)
         .join(Article, Article.id == ArticleDataMime.article_id)
-        .where(
-            Article.ticket_id == ticket_id, ArticleDataMime.a_message_id_md5 == message_id_md5(in_reply_to)
-        )
+        .where(Article.ticket_id == ticket_id)
+        .where(ArticleDataMime.a_message_id_md5 == message_id_md5(in_reply_to))
         .limit(1)
     )
-    return raw_header(session, parent, "Thread-Index") if parent is not None else None
+    return header_of_source(source, "Thread-Index")
 
 
 class ArticleRenderer:

@@ -10,7 +10,7 @@ from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import getaddresses
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailgate.errors import MailgateError
@@ -82,7 +82,7 @@ class OutboxSender:
                 with session.begin_nested():  # a render or compose error undoes what rendering wrote
                     outcome = self.registry.get(row.kind).render(session, row, self.ctx)
                     if not isinstance(outcome, Suppress):
-                        self._freeze(session, row, outcome, now)
+                        raw = self._freeze(session, row, outcome, now)
             except (MailgateError, ValueError) as exc:  # RenderError, lookups, tokens, ComposeError
                 self._finish_failed(session, row, f"cannot render: {exc}", None, now)
                 return OutboxState.FAILED.value
@@ -91,37 +91,38 @@ class OutboxSender:
                 _set(session, row.id, now, state=OutboxState.SUPPRESSED.value, last_error=reason)
                 log.info("outbox %s suppressed: %s", row.id, outcome.reason)
                 return OutboxState.SUPPRESSED.value
-        raw = row.raw or b""
+        else:
+            raw = row.raw
         return Frozen(raw, _envelope_from(raw), [str(item) for item in json.loads(row.recipients)])
 
     def _claim(self, session: Session, outbox_id: int, now: datetime) -> OutboxMail | None:
-        due = (
+        """One UPDATE ... RETURNING: pending and due -> sending, attempts + 1 (locked rows are skipped)."""
+        due: ColumnElement[bool] = (
             (OutboxMail.id == outbox_id)
             & (OutboxMail.state == OutboxState.PENDING.value)
             & or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= now)
         )
         if session.get_bind().dialect.name == "postgresql":
-            locked = session.scalar(select(OutboxMail.id).where(due).with_for_update(skip_locked=True))
-            if locked is None:
-                return None
-        claimed = session.execute(
+            due = (
+                OutboxMail.id
+                == select(OutboxMail.id).where(due).with_for_update(skip_locked=True).scalar_subquery()
+            )
+        claimed = session.scalars(
             update(OutboxMail)
             .where(due)
             .values(state=OutboxState.SENDING.value, attempts=OutboxMail.attempts + 1, changed_at=now)
-            .returning(OutboxMail.id)
-        ).scalar_one_or_none()
-        if claimed is None:
-            return None
-        return session.get(OutboxMail, outbox_id, populate_existing=True)
+            .returning(OutboxMail),
+            execution_options={"populate_existing": True},
+        ).one_or_none()
+        return claimed
 
-    def _freeze(self, session: Session, row: OutboxMail, mail: RenderedMail, now: datetime) -> None:
+    def _freeze(self, session: Session, row: OutboxMail, mail: RenderedMail, now: datetime) -> bytes:
         message_id = new_message_id(mail, self.ctx)
-        started = None
-        if mail.threading.ticket_id:
-            started = session.scalar(select(Ticket.create_time).where(Ticket.id == mail.threading.ticket_id))
+        ticket_id = row.ticket_id or mail.threading.ticket_id
+        ticket_row = session.get(Ticket, ticket_id) if ticket_id else None  # renderers usually loaded it
+        started = ticket_row.create_time if ticket_row is not None else None
         raw = as_bytes(compose(mail, self.ctx, message_id=message_id, now=now, thread_started=started))
         values: dict[str, object] = {"raw": raw, "message_id": message_id[:250]}
-        ticket_id = row.ticket_id or mail.threading.ticket_id
         if mail.store_article is not None and ticket_id:
             recipients = [item.email for item in (*mail.to, *mail.cc)]
             values["article_id"] = store_sent_article(
@@ -130,7 +131,7 @@ class OutboxSender:
         elif row.kind == OutboxKind.ARTICLE.value and row.article_id:
             store_raw_source(session, row.article_id, raw, now)
         _set(session, row.id, now, **values)
-        session.refresh(row)
+        return raw
 
     # --- outcome (second transaction) ---
 
@@ -138,22 +139,28 @@ class OutboxSender:
         now = self.ctx.now()
         with self.sessions.begin() as session:
             # write first: on SQLite a transaction that reads, then writes, fails if another wrote in between
-            mine = session.execute(
-                update(OutboxMail)
-                .where(OutboxMail.id == outbox_id, OutboxMail.state == OutboxState.SENDING.value)
-                .values(changed_at=now)
-                .returning(OutboxMail.id)
-            ).scalar_one_or_none()
-            row = session.get(OutboxMail, outbox_id, populate_existing=True)
-            if mine is None or row is None:  # the sweeper gave it to another sender meanwhile
-                return row.state if row is not None else "missing"
+            mine = (OutboxMail.id == outbox_id) & (OutboxMail.state == OutboxState.SENDING.value)
             if result.outcome is Outcome.SENT:
                 note = "; ".join(f"{r}: {c} {t}" for r, (c, t) in result.refused.items()) or None
-                _set(
-                    session, outbox_id, now, state=OutboxState.SENT.value, sent_time=now,
-                    last_smtp_code=result.code, last_error=note,
-                )  # fmt: skip
-                return OutboxState.SENT.value
+                done = session.execute(
+                    update(OutboxMail)
+                    .where(mine)
+                    .values(
+                        state=OutboxState.SENT.value,
+                        sent_time=now,
+                        changed_at=now,
+                        last_smtp_code=result.code,
+                        last_error=note,
+                    )
+                    .returning(OutboxMail.id)
+                ).scalar_one_or_none()
+                return OutboxState.SENT.value if done is not None else self._state(session, outbox_id)
+            touched = session.execute(
+                update(OutboxMail).where(mine).values(changed_at=now).returning(OutboxMail.id)
+            ).scalar_one_or_none()
+            row = session.get(OutboxMail, outbox_id, populate_existing=True)
+            if touched is None or row is None:  # the sweeper gave it to another sender meanwhile
+                return row.state if row is not None else "missing"
             error = (f"{result.code} {result.message}" if result.code else result.message)[:ERROR_MAX]
             if result.outcome is Outcome.TEMPORARY and row.attempts < self.max_attempts:
                 _set(
@@ -169,6 +176,10 @@ class OutboxSender:
             )
             self._finish_failed(session, row, reason, result.code or None, now)
             return OutboxState.FAILED.value
+
+    @staticmethod
+    def _state(session: Session, outbox_id: int) -> str:
+        return session.scalar(select(OutboxMail.state).where(OutboxMail.id == outbox_id)) or "missing"
 
     def _finish_failed(
         self, session: Session, row: OutboxMail, reason: str, code: int | None, now: datetime

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from mailgate.tickets.articles import ArticleSpec, add_email_article
@@ -40,22 +40,17 @@ def store_sent_article(
 
 
 def store_raw_source(session: Session, article_id: int, raw: bytes, now: datetime) -> None:
-    """Keep the sent bytes as the article's raw source (article_data_mime_plain), unless it has one."""
-    exists = session.scalar(
-        select(ArticleDataMimePlain.id).where(ArticleDataMimePlain.article_id == article_id)
-    )
-    if exists is None:
-        session.add(
-            ArticleDataMimePlain(
-                article_id=article_id,
-                body=base64.b64encode(raw).decode("ascii"),
-                create_time=now,
-                create_by=1,
-                change_time=now,
-                change_by=1,
-            )
+    """Keep the sent bytes as the article's raw source (article_data_mime_plain); called once, at freeze."""
+    session.execute(
+        insert(ArticleDataMimePlain).values(
+            article_id=article_id,
+            body=base64.b64encode(raw).decode("ascii"),
+            create_time=now,
+            create_by=1,
+            change_time=now,
+            change_by=1,
         )
-        session.flush()
+    )
 
 
 def _note(subject: str, text: str, fqdn: str, now: datetime) -> bytes:

@@ -106,6 +106,11 @@ def raw_header(session: Session, article_id: int, name: str) -> str | None:
     body = session.scalar(
         select(ArticleDataMimePlain.body).where(ArticleDataMimePlain.article_id == article_id).limit(1)
     )
+    return header_of_source(body, name)
+
+
+def header_of_source(body: str | None, name: str) -> str | None:
+    """A header of a stored raw source (article_data_mime_plain.body, base64), unfolded, or None."""
     if not body:
         return None
     try:

@@ -23,7 +23,7 @@ from schema import OutboxState
 from tests.integration.notifier.send_support import FQDN, SECRET, Helpdesk, customer_mail, start_helpdesk
 
 NOW = datetime(2026, 11, 25, 10, 0, 0)
-REDIS_URL = "redis://127.0.0.1:6379/8"
+REDIS_URL = "redis://127.0.0.1:6379/13"  # a database no bench or other test uses
 MAILGATE = [sys.executable, "-c", "from mailgate.cli import main; main()"]
 
 
