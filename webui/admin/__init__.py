@@ -17,7 +17,17 @@ def index() -> str:
 
 
 # the admin areas register their views on bp (imported last: they import bp from here)
-from webui.admin import addresses, agents, mailaccounts, queues, routetest, rules, spool, texts  # noqa: E402
+from webui.admin import (  # noqa: E402
+    addresses,
+    agents,
+    mailaccounts,
+    queues,
+    routetest,
+    rules,
+    slas,
+    spool,
+    texts,
+)
 
 __all__ = [
     "addresses",
@@ -28,6 +38,7 @@ __all__ = [
     "queues",
     "routetest",
     "rules",
+    "slas",
     "spool",
     "texts",
 ]
