@@ -95,7 +95,7 @@ def pages(web: WebEnv) -> Iterator[list[tuple[str, str, str]]]:
                 if rule.arguments
                 else ""
             )
-            url = url_for(rule.endpoint, **dict.fromkeys(rule.arguments, ids[area]))
+            url = url_for(rule.endpoint, **dict.fromkeys(rule.arguments, ids.get(area)))
             found += [
                 (rule.endpoint, method, url) for method in sorted((rule.methods or set()) & {"GET", "POST"})
             ]
