@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from mailgate.outbound.lookup import Mailbox
 from mailgate.tickets.reply import ReplyResult, reply
 from mailgate.workers.sweeper import Sweeper
 from notifier.sender import retry_delay
@@ -190,3 +191,20 @@ def test_a_row_that_cannot_render_fails_on_the_ticket(desk: Helpdesk) -> None:
     assert row.raw is None and "has no From address" in (row.last_error or "")
     assert any(kind == "Misc" and "cannot render" in name for kind, name in desk.history(ticket_id))
     assert desk.sink.received == []
+
+
+def test_one_refused_recipient_among_accepted_ones_is_noted_not_failed(desk: Helpdesk) -> None:
+    desk.sink.refuse["gone@customer.example"] = "550 5.1.1 mailbox unavailable"
+    raw, _ = customer_mail()
+    processed = desk.deliver(raw)
+    assert processed.ticket_id is not None
+    with desk.services.sessions.begin() as session:
+        result = reply(
+            session, processed.ticket_id, 1, "Hello both.", now=NOW, secret=SECRET, fqdn=FQDN,
+            cc=[Mailbox("gone@customer.example")],
+        )  # fmt: skip
+    assert result.outbox_id is not None
+    assert desk.sender.send(result.outbox_id) == OutboxState.SENT.value
+    assert desk.sink.received[0].rcpt_tos == ["jane@customer.example"]
+    row = desk.row(result.outbox_id)
+    assert row.last_error is not None and "gone@customer.example: 550" in row.last_error
