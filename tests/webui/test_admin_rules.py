@@ -215,3 +215,34 @@ def test_the_test_pane_says_what_route_explain_says_and_changes_nothing(
         assert session.execute(select(Queue.id)).all() == tickets_before
     assert post_form(client, "/admin/rules/test", {"raw": "  "}, page="/admin/rules/test").status_code == 400
     post_form(client, f"/admin/rules/{rule_id(web, f'pane {tag}')}/delete", {})
+
+
+def test_the_yaml_editor_saves_the_export_shape_and_refuses_what_the_router_refuses(
+    web: WebEnv, client: Client
+) -> None:
+    sign_in_admin(web, client)
+    tag = f"yaml-{uuid.uuid4().hex[:8]}"
+    target = queue_name(web, web.queue("users"))
+    text = (
+        f"name: yaml {tag}\nstop_after_match: true\nconditions:\n"
+        f"  - {{field: subject, operator: regex, value: '{tag}-\\d+'}}\n"
+        f"actions:\n  - {{action: set_queue, value: '{target}'}}\n  - {{action: add_tags, value: [a, b]}}\n"
+    )
+    assert post_form(client, "/admin/rules/new", {"yaml": text}).status_code == 302
+    ident = rule_id(web, f"yaml {tag}")
+    page = html.unescape(client.get(f"/admin/rules/{ident}").get_data(as_text=True))
+    assert f"value: {tag}-\\d+" in page and "stop_after_match: true" in page
+    assert routed_queue(web, f"Order {tag}-42") == target
+    with web.services.sessions() as session:
+        before = session.get_one(RoutingRule, ident).conditions
+    for bad, problem in (
+        ("name: [unclosed", "not valid YAML"),
+        ("- just a list", "must be one rule"),
+        (text.replace("regex", "regexp"), "regexp"),
+        (text + "colour: red\n", "colour"),
+    ):
+        response = post_form(client, f"/admin/rules/{ident}", {"yaml": bad})
+        assert response.status_code == 400 and problem in html.unescape(response.get_data(as_text=True)), bad
+    with web.services.sessions() as session:
+        assert session.get_one(RoutingRule, ident).conditions == before
+    post_form(client, f"/admin/rules/{ident}/delete", {})

@@ -24,7 +24,14 @@ from router.dicts import action_to_dict, condition_to_dict, rule_from_dict
 from schema.pipeline import RoutingRule
 from webui.access import admin_required
 from webui.admin import bp
-from webui.admin.rulesform import RuleForm, form_from_post, form_from_row, rule_dict
+from webui.admin.rulesform import (
+    RuleForm,
+    form_from_post,
+    form_from_row,
+    rule_dict,
+    rule_from_yaml,
+    rule_yaml,
+)
 from webui.db import db
 
 POSITION_STEP = 10
@@ -126,28 +133,36 @@ def rules_edit(rule_id: int) -> str | Response | tuple[str, int]:
     return _edit(_row_or_404(rule_id))
 
 
+def _posted_rule(registries: Registries) -> dict[str, Any]:
+    if "yaml" in request.form:
+        return rule_from_yaml(request.form["yaml"])
+    return rule_dict(form_from_post(request.form), _without_value(registries))
+
+
 def _edit(row: RoutingRule | None) -> str | Response | tuple[str, int]:
     session = db()
     registries = _registries()
     problems: list[str] = []
+    yaml_text = rule_yaml(row)
+    form = form_from_row(row) if row is not None else RuleForm()
     if request.method == "POST":
-        form = form_from_post(request.form)
+        if "yaml" in request.form:
+            yaml_text = request.form["yaml"]
+        else:
+            form = form_from_post(request.form)
         try:
-            rule = validate(
-                session, rule_dict(form, _without_value(registries)), None if row is None else row.id
-            )
+            rule = validate(session, _posted_rule(registries), None if row is None else row.id)
         except RuleValidationError as error:
             problems = list(error.problems)
         else:
             saved = _save(session, row, rule)
             flash(f"Rule {rule.name!r} saved.", "success")
             return redirect(url_for("admin.rules_edit", rule_id=saved))
-    else:
-        form = form_from_row(row) if row is not None else RuleForm()
     page = render_template(
         "admin/rule_edit.html", title=f"Rule {row.name}" if row else "New rule", row=row,
-        form=form.with_empty_rows(), problems=problems, fields=registries.fields.names(),
-        operators=registries.operators.names(), actions=registries.actions.names(),
+        form=form.with_empty_rows(), problems=problems, yaml_text=yaml_text, yaml_open="yaml" in request.form,
+        fields=registries.fields.names(), operators=registries.operators.names(),
+        actions=registries.actions.names(),
     )  # fmt: skip
     return (page, 400) if problems else page
 

@@ -10,6 +10,10 @@ from typing import Any
 import yaml
 from werkzeug.datastructures import MultiDict
 
+from mailgate.pipeline.rulestore import row_to_rule
+from router import RuleValidationError
+from router.dicts import rule_to_dict
+from router.yaml_io import SAFE_DUMPER, SAFE_LOADER
 from schema.pipeline import RoutingRule
 
 EMPTY_ROWS = 3
@@ -119,3 +123,24 @@ def rule_dict(form: RuleForm, operators_without_value: frozenset[str]) -> dict[s
     if form.description:
         data["description"] = form.description
     return data
+
+
+def rule_yaml(row: RoutingRule | None) -> str:
+    """One rule as YAML in the shape `mailgate rules export` writes (without id and position)."""
+    if row is None:
+        return ""
+    data = rule_to_dict(row_to_rule(row))
+    for key in ("id", "position"):
+        data.pop(key, None)
+    return yaml.dump(data, Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def rule_from_yaml(text: str) -> dict[str, Any]:
+    """The rule mapping of the YAML editor; id and position are the page's, not the text's."""
+    try:
+        data = yaml.load(text, Loader=SAFE_LOADER)
+    except yaml.YAMLError as error:
+        raise RuleValidationError([f"not valid YAML: {error}"]) from None
+    if not isinstance(data, dict):
+        raise RuleValidationError(["the YAML must be one rule: a mapping with name, conditions, actions"])
+    return {key: value for key, value in data.items() if key not in ("id", "position")}
