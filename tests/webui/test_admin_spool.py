@@ -96,3 +96,18 @@ def test_a_processed_mail_cannot_be_discarded(web: WebEnv, client: Client) -> No
     post_form(client, f"/admin/spool/{spool_id}/discard", {})
     with web.services.sessions() as session:
         assert session.get_one(InboundMail, spool_id).state == "done"
+
+
+def test_retry_all_failed_processes_every_failed_row(web: WebEnv, client: Client) -> None:
+    sign_in_admin(web, client)
+    ids = [failed_mail(web, f"Batch failure {n}")[0] for n in range(3)]
+    assert "Retry all failed now" in client.get("/admin/spool/").get_data(as_text=True)
+    response = post_form(client, "/admin/spool/retry-failed", {})
+    assert response.status_code == 302
+    with web.services.sessions() as session:
+        assert {session.get_one(InboundMail, ident).state for ident in ids} == {"done"}
+        assert (
+            session.scalar(select(func.count()).select_from(InboundMail).where(InboundMail.state == "failed"))
+            == 0
+        )
+    assert "failed row(s): " in client.get("/admin/spool/?state=failed").get_data(as_text=True)

@@ -23,6 +23,7 @@ from webui.admin.common import now
 from webui.db import db
 
 PAGE = 100
+RETRY_BATCH = 100  # rows per "retry all failed" request (the request waits for them)
 HEADER_PREVIEW = 20_000
 DISCARDABLE = (InboundState.FAILED.value, InboundState.RECEIVED.value)
 PROBLEMS = "problems"
@@ -113,6 +114,24 @@ def spool_retry(spool_id: int) -> Response:
     detail = f"ticket {result.ticket_id}" if result.ticket_id else (result.error or result.outcome or "")
     flash(f"Spool row {spool_id}: {result.state} {detail}".strip(), category)
     return redirect(url_for("admin.spool_show", spool_id=spool_id))
+
+
+@bp.post("/spool/retry-failed")
+@admin_required
+def spool_retry_failed() -> Response:
+    """Process the oldest failed rows again now (`mailgate spool retry --all-failed`, a batch at a time)."""
+    session = db()
+    query = select(InboundMail.id).where(InboundMail.state == InboundState.FAILED.value)
+    ids = list(session.scalars(query.order_by(InboundMail.id).limit(RETRY_BATCH)))
+    session.execute(update(InboundMail).where(InboundMail.id.in_(ids)).values(next_attempt_at=None))
+    session.commit()
+    session.close()
+    processor = build_processor(current_app.extensions["mailgate"].services)
+    states = [processor.process(spool_id).state for spool_id in ids]
+    failed = states.count(InboundState.FAILED.value)
+    flash(f"Retried {len(ids)} failed row(s): {len(ids) - failed} processed, {failed} failed again.",
+          "error" if failed else "success")  # fmt: skip
+    return redirect(url_for("admin.spool_list", state=InboundState.FAILED.value))
 
 
 @bp.post("/spool/<int:spool_id>/discard")
