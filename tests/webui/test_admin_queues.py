@@ -82,5 +82,11 @@ def test_an_admin_adds_a_system_address(web: WebEnv, client: Client) -> None:
         assert address.value1 == "Help desk" and address.queue_id == queue_id
     assert email in client.get("/admin/addresses/").get_data(as_text=True)
     assert post_form(client, "/admin/addresses/new", data).status_code == 400  # same address twice
+    edited = {**data, "value1": "Help desk EU", "valid_id": "2", "comments": "moved"}
+    assert post_form(client, f"/admin/addresses/{address.id}", edited).status_code == 302
+    with web.services.sessions() as session:
+        changed = session.get_one(SystemAddress, address.id)
+        assert (changed.value1, changed.valid_id, changed.comments) == ("Help desk EU", 2, "moved")
+        assert changed.change_time >= address.change_time
     bad = {**data, "value0": "not an address"}
     assert post_form(client, "/admin/addresses/new", bad).status_code == 400

@@ -50,6 +50,11 @@ def test_an_auto_response_is_saved_and_previewed_on_the_sample_ticket(web: WebEn
         row = session.scalars(select(AutoResponse).where(AutoResponse.name == name)).one()
         assert row.text0 == BODY and row.type_id == 1 and row.change_by == web.user_id(login)
     assert name in client.get("/admin/auto-responses/").get_data(as_text=True)
+    edited = response_form(name, text1="Thanks!", type_id="3", valid_id="2")
+    assert post_form(client, f"/admin/auto-responses/{row.id}", edited).status_code == 302
+    with web.services.sessions() as session:
+        changed = session.get_one(AutoResponse, row.id)
+        assert (changed.text1, changed.type_id, changed.valid_id) == ("Thanks!", 3, 2)
 
 
 def test_a_preview_on_a_real_ticket_uses_its_number_and_mail(web: WebEnv, client: Client) -> None:
@@ -112,3 +117,10 @@ def test_templates_salutations_and_signatures_are_saved_and_previewed(
         assert row.content_type == "text/html; charset=utf-8" and "{{ ticket.number }}" in row.text
     assert name in client.get(f"{path}/").get_data(as_text=True)
     assert client.get(f"{path}/{row.id}").status_code == 200
+    edited = {**data, "text": "Plain {{ customer.first_name }}", "content_type": "text/plain; charset=utf-8"}
+    assert post_form(client, f"{path}/{row.id}", edited).status_code == 302
+    with web.services.sessions() as session:
+        changed = session.get_one(model, row.id)
+        assert changed.text == "Plain {{ customer.first_name }}" and changed.content_type.startswith(
+            "text/plain"
+        )
