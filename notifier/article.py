@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from email.utils import getaddresses
 
 from sqlalchemy import select
@@ -88,6 +89,9 @@ class ArticleRenderer:
             cc=_addresses(mime.a_cc),
             reply_to=reply_to,
             subject=mime.a_subject or "",
+            subject_action="forward"
+            if json.loads(row.params or "{}").get("action") == "forward"
+            else "reply",
             text=mime.a_body or "",
             html=html,
             threading=Threading(
