@@ -122,6 +122,7 @@ def test_an_agent_answers_a_real_mail_and_the_customer_receives_it(stack: Stack,
     page.click("#compose-send")
     expect(page.locator(".flash-success")).to_contain_text("Answer queued")
     expect(page.locator("article.article").last).to_contain_text(f"Your parcel {tag} is on its way.")
+    expect(page.locator("dl.facts dd").nth(1)).to_have_text("open")  # the reply's next state (Znuny: open)
 
     sent = stack.received(lambda item: tag in item.raw.decode("utf-8", "replace"), "the answer at the sink")
     message = sent.message

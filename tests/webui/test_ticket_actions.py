@@ -97,6 +97,7 @@ def test_reply_stores_the_answer_with_its_file_queues_it_and_ends_the_first_resp
         data={
             "csrf_token": token, "to": "Jane Doe <jane@customer.example>", "cc": "boss@customer.example",
             "text": "It is on its way.", "attachments": (io.BytesIO(b"tracking 42"), "tracking.txt"),
+            "next_state_id": str(lookup(web, TicketState, "open")),
         },
         content_type="multipart/form-data",
     )  # fmt: skip
@@ -118,8 +119,10 @@ def test_reply_stores_the_answer_with_its_file_queues_it_and_ends_the_first_resp
         outbox = session.scalars(select(OutboxMail).where(OutboxMail.article_id == article.id)).one()
         assert json.loads(outbox.recipients) == ["jane@customer.example", "boss@customer.example"]
         assert outbox.state == "pending"
-    assert history(web, ticket_id)[-1][0] == "SendAnswer"
-    assert web.ticket(ticket_id).escalation_response_time == 0
+    assert [kind for kind, _ in history(web, ticket_id)[-2:]] == ["SendAnswer", "StateUpdate"]
+    ticket = web.ticket(ticket_id)
+    assert ticket.ticket_state_id == lookup(web, TicketState, "open")  # open: the SLA clock still runs
+    assert ticket.escalation_response_time == 0  # but the first response is given
 
 
 def test_reply_without_recipient_or_text_is_refused_and_writes_nothing(

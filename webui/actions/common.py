@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, current_app, flash, redirect, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from mailgate.secret import installation_secret
@@ -52,3 +52,14 @@ def refused(ticket_id: int, message: str) -> Response | BaseResponse:
     db().rollback()
     flash(message, "error")
     return redirect(url_for("agent.ticket", ticket_id=ticket_id))
+
+
+def pending_until() -> datetime | None:
+    """The form's pending time (datetime-local, read as UTC), None when empty; 400 when malformed."""
+    value = request.form.get("pending_until", "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(second=0, microsecond=0, tzinfo=None)
+    except ValueError:
+        abort(400)

@@ -10,13 +10,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from mailgate.outbound.lookup import Mailbox, customer_mailbox, last_customer_mail
 from mailgate.sla.escalation import refresh_escalations
+from mailgate.tickets.changes import TicketChangeError, set_state
 from mailgate.tickets.forward import forward
 from mailgate.tickets.reply import ReplyAttachment, ReplyError, reply
 from mailgate.tickets.templates import canned_responses
 from schema import Article, ArticleDataMime, Ticket
 from webui.access import current_agent, login_required
 from webui.actions import bp
-from webui.actions.common import done, fqdn, now, secret, writable_ticket
+from webui.actions.common import done, fqdn, now, pending_until, secret, writable_ticket
 from webui.db import db
 
 Page = str | tuple[str, int]
@@ -114,12 +115,15 @@ def reply_post(ticket_id: int) -> Page | Response | BaseResponse:
             db(), ticket_id, current_agent().id, text, uploads(), False,
             now=now(), secret=secret(), fqdn=fqdn(), to=to, cc=cc,
         )  # fmt: skip
-    except (FormError, ReplyError) as error:
+        refresh_escalations(db(), ticket_id, now())
+        next_state = form.get("next_state_id", type=int)
+        if next_state is not None:  # Znuny's compose screen: the answer sets the next state (default open)
+            set_state(db(), ticket_id, current_agent().id, next_state, now(), pending_until())
+    except (FormError, ReplyError, TicketChangeError) as error:
         db().rollback()
         return _form(
             ticket, "reply", 400, str(error), text=text, to=form.get("to", ""), cc=form.get("cc", "")
         )
-    refresh_escalations(db(), ticket_id, now())
     return done(ticket_id, f"Answer queued for sending (article {result.article_id}).")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Response, abort, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -14,7 +12,7 @@ from mailgate.tickets.merge import merge
 from schema import Queue, Ticket
 from webui.access import current_agent, login_required
 from webui.actions import bp
-from webui.actions.common import done, now, refused, writable_ticket
+from webui.actions.common import done, now, pending_until, refused, writable_ticket
 from webui.db import db
 from webui.permissions import FULL, load_permissions
 
@@ -28,25 +26,13 @@ def _int_field(name: str) -> int:
     return value
 
 
-def _pending_until() -> datetime | None:
-    value = request.form.get("pending_until", "").strip()
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(second=0, microsecond=0, tzinfo=None)
-    except ValueError:
-        abort(400)
-
-
 @bp.post("/tickets/<int:ticket_id>/state")
 @login_required
 def state(ticket_id: int) -> Result:
     """Set the state; a pending state takes the pending time (UTC) from the form."""
     writable_ticket(ticket_id)
     try:
-        changes.set_state(
-            db(), ticket_id, current_agent().id, _int_field("state_id"), now(), _pending_until()
-        )
+        changes.set_state(db(), ticket_id, current_agent().id, _int_field("state_id"), now(), pending_until())
     except TicketChangeError as error:
         return refused(ticket_id, str(error))
     return done(ticket_id, "State changed.")

@@ -15,7 +15,7 @@
       text.selectionStart = text.selectionEnd = start + option.dataset.text.length;
     });
   }
-  var state = document.querySelector("#form-state select[name=state_id]");
+  var state = document.querySelector("#form-state select");
   var pending = document.querySelector("#form-state .pending-time");
   if (state && pending) {
     var toggle = function () {
