@@ -1,4 +1,4 @@
-"""Calendars as data: mailgate_sla_calendar rows by Znuny calendar name, built once per change."""
+"""Calendars as data: mailgate_sla_calendar rows by Znuny calendar name, built once per content."""
 
 from __future__ import annotations
 
@@ -20,47 +20,71 @@ DEFAULT_NAME = "default"
 """A stored calendar of this name replaces Znuny's built-in default for tickets naming no calendar."""
 
 
-def spec_of(row: SlaCalendar) -> CalendarSpec:
+CalendarRow = tuple[Any, ...]
+"""(name, time_zone, working_hours JSON, country, subdivision, holidays JSON) of a stored calendar."""
+
+
+def calendar_columns(table: Any = SlaCalendar) -> list[Any]:
+    """The columns of a CalendarRow, of mailgate_sla_calendar or an alias of it."""
+    return [
+        table.name,
+        table.time_zone,
+        table.working_hours,
+        table.country,
+        table.subdivision,
+        table.holidays,
+    ]
+
+
+def spec_of(row: SlaCalendar | CalendarRow) -> CalendarSpec:
     """The CalendarSpec a stored row describes; CalendarError if it is malformed."""
+    name, time_zone, hours, country, subdivision, holidays = (
+        row if isinstance(row, tuple) else tuple(getattr(row, column.key) for column in calendar_columns())
+    )
     return CalendarSpec.from_data(
-        row.name,
-        time_zone=row.time_zone or "UTC",
-        working_hours=json.loads(row.working_hours or "{}"),
-        country=row.country,
-        subdivision=row.subdivision,
-        holidays=json.loads(row.holidays or "[]"),
+        name,
+        time_zone=time_zone or "UTC",
+        working_hours=json.loads(hours or "{}"),
+        country=country,
+        subdivision=subdivision,
+        holidays=json.loads(holidays or "[]"),
     )
 
 
 class CalendarStore:
-    """Business calendars by name, rebuilt only when their row changes (holidays objects are costly)."""
+    """Business calendars built from their stored rows, rebuilt only when a row's content changes."""
 
     def __init__(self) -> None:
         """An empty cache."""
-        self._built: dict[str, tuple[tuple[object, ...], BusinessCalendar]] = {}
+        self._built: dict[CalendarRow, BusinessCalendar] = {}
         self._default = BusinessCalendar(ZNUNY_DEFAULT)
 
-    def get(self, session: Session, name: str | None) -> BusinessCalendar:
-        """The calendar named `name` (queue/SLA calendar_name); the default one when unnamed or unknown."""
-        names = [name, DEFAULT_NAME] if name and name != DEFAULT_NAME else [DEFAULT_NAME]
-        rows = {
-            row.name: row for row in session.scalars(select(SlaCalendar).where(SlaCalendar.name.in_(names)))
-        }
-        for candidate in names:
-            row = rows.get(candidate)
-            if row is not None:
-                return self._build(row)
-        if name:
+    def resolve(
+        self, name: str | None, named: CalendarRow | None, fallback: CalendarRow | None
+    ) -> BusinessCalendar:
+        """The calendar from the row named `name`, else the 'default' row, else Znuny's default."""
+        for row in (named, fallback):
+            if row is not None and row[0] is not None:
+                return self._build(tuple(row))
+        if name and name != DEFAULT_NAME:
             log.warning("SLA calendar %r is not defined: counting on the default calendar", name)
         return self._default
 
-    def _build(self, row: SlaCalendar) -> BusinessCalendar:
-        key = (row.time_zone, row.working_hours, row.country, row.subdivision, row.holidays)
-        cached = self._built.get(row.name)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        calendar = BusinessCalendar(spec_of(row))
-        self._built[row.name] = (key, calendar)
+    def get(self, session: Session, name: str | None) -> BusinessCalendar:
+        """The calendar named `name` (a calendar_name), read now; the default when unnamed or unknown."""
+        names = [name, DEFAULT_NAME] if name and name != DEFAULT_NAME else [DEFAULT_NAME]
+        rows = {
+            row[0]: tuple(row)
+            for row in session.execute(select(*calendar_columns()).where(SlaCalendar.name.in_(names)))
+        }
+        return self.resolve(name, rows.get(name) if name else None, rows.get(DEFAULT_NAME))
+
+    def _build(self, row: CalendarRow) -> BusinessCalendar:
+        calendar = self._built.get(row)
+        if calendar is None:
+            if len(self._built) > 64:  # calendars are few; edited ones leave stale entries behind
+                self._built.clear()
+            calendar = self._built[row] = BusinessCalendar(spec_of(row))
         return calendar
 
 

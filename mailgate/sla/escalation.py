@@ -15,17 +15,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import decode_header, make_header
+from email.parser import BytesHeaderParser
+from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from mailgate.followup.policy import is_auto_generated
+from mailgate.rawheaders import header_block
 from mailgate.sla.calendar import BusinessCalendar, to_epoch
-from mailgate.sla.calendars import CalendarStore
+from mailgate.sla.calendars import DEFAULT_NAME, CalendarRow, CalendarStore, calendar_columns
 from mailgate.sla.history import add_history, history_type
 from parsers import parse
+from parsers.classify.autoreply import is_auto_reply
+from parsers.classify.evidence import null_sender, sender_is_daemon, sender_is_noreply
+from parsers.classify.headers import HeaderView
 from schema import (
     Article,
     ArticleDataMimePlain,
@@ -36,7 +44,7 @@ from schema import (
     TicketState,
     TicketStateType,
 )
-from schema.sla import SlaClock
+from schema.sla import SlaCalendar, SlaClock
 
 TARGETS = ("response", "update", "solution")
 CLOSED_PREFIXES = ("merge", "close", "remove")  # Znuny: StateType =~ /^(merge|close|remove)/i
@@ -75,17 +83,18 @@ class Escalations:
         return cls(dict.fromkeys(TARGETS, 0), dict.fromkeys(TARGETS, 0))
 
 
-def load_targets(session: Session, queue_id: int, sla_id: int | None) -> Targets:
-    """The SLA's targets when the ticket has an SLA, else the queue's (Znuny's EscalationPreferences)."""
-    source: type[Sla] | type[Queue] = Sla if sla_id else Queue
+def _target_columns(source: type[Sla] | type[Queue]) -> list[Any]:
+    """calendar_name and the six time/notify columns of a queue or SLA, response first."""
     columns = [
         getattr(source, f"{name}_{kind}")
         for name in ("first_response", "update", "solution")
         for kind in ("time", "notify")
     ]
-    row = session.execute(
-        select(source.calendar_name, *columns).where(source.id == (sla_id or queue_id))
-    ).first()
+    return [source.calendar_name, *columns]
+
+
+def _targets_of(row: Sequence[Any] | None) -> Targets:
+    """Targets from (calendar_name, response time, notify, update time, notify, solution time, notify)."""
     if row is None:
         return Targets(None, dict.fromkeys(TARGETS, 0), dict.fromkeys(TARGETS, 0))
     values = [int(value or 0) for value in row[1:]]
@@ -94,6 +103,13 @@ def load_targets(session: Session, queue_id: int, sla_id: int | None) -> Targets
         dict(zip(TARGETS, values[0::2], strict=True)),
         dict(zip(TARGETS, values[1::2], strict=True)),
     )
+
+
+def load_targets(session: Session, queue_id: int, sla_id: int | None) -> Targets:
+    """The SLA's targets when the ticket has an SLA, else the queue's (Znuny's EscalationPreferences)."""
+    source: type[Sla] | type[Queue] = Sla if sla_id else Queue
+    row = session.execute(select(*_target_columns(source)).where(source.id == (sla_id or queue_id))).first()
+    return _targets_of(row)
 
 
 def _start(target: str, clock: SlaClock, created: datetime) -> datetime | None:
@@ -133,8 +149,38 @@ def next_alert(clock: SlaClock, escalations: Escalations) -> int:
     return min(due, default=0)
 
 
+def _decoded(value: str) -> str:
+    """A header value with RFC 2047 words decoded (only where it has any: the cheap common case)."""
+    if "=?" not in value:
+        return value
+    return str(make_header(decode_header(value)))
+
+
+def is_auto_generated_mail(raw: bytes) -> bool:
+    """Whether a mail is an auto-reply, bounce, delivery report or complaint, from its headers if they tell.
+
+    Auto-replies and reports are told by their headers alone; only mail from a mailer daemon, the
+    null sender or a no-reply address is parsed in full and classified as the pipeline does.
+    """
+    try:
+        head = BytesHeaderParser().parsebytes(header_block(raw) + b"\r\n\r\n")
+        view = HeaderView([(name, _decoded(value)) for name, value in head.items()])
+    except Exception:  # undecodable headers: let the full parser judge
+        return is_auto_generated(parse(raw))
+    content_type = view.get("content-type").lower()
+    if (
+        is_auto_reply(view)
+        or content_type.startswith("multipart/report")
+        or "feedback-report" in content_type
+    ):
+        return True
+    if sender_is_daemon(view) or null_sender(view) or sender_is_noreply(view):
+        return is_auto_generated(parse(raw))
+    return False
+
+
 def _auto_generated(session: Session, article_id: int) -> bool:
-    """Whether a stored mail is an auto-reply, bounce, delivery report or complaint (first 64 KiB read)."""
+    """Whether a stored mail is auto-generated (the first 64 KiB of its raw source are read)."""
     encoded = session.scalar(
         select(func.substr(ArticleDataMimePlain.body, 1, _RAW_PREFIX_CHARS)).where(
             ArticleDataMimePlain.article_id == article_id
@@ -146,7 +192,7 @@ def _auto_generated(session: Session, article_id: int) -> bool:
         raw = base64.b64decode(encoded)
     except (binascii.Error, ValueError):
         return False
-    return is_auto_generated(parse(raw))
+    return is_auto_generated_mail(raw)
 
 
 def _set_update_start(clock: SlaClock, moment: datetime) -> None:
@@ -195,10 +241,10 @@ def _resume(
 @dataclass(frozen=True, slots=True)
 class _TicketFacts:
     created: datetime
-    queue_id: int
-    sla_id: int | None
     state_type: str
-    columns: tuple[int, int, int, int]
+    columns: tuple[int, ...]
+    targets: Targets
+    calendar: tuple[CalendarRow | None, CalendarRow | None]  # the named calendar's row, the 'default' row
 
 
 _COLUMNS = (
@@ -207,24 +253,38 @@ _COLUMNS = (
     "escalation_solution_time",
     "escalation_time",
 )
+_NAMED = aliased(SlaCalendar, name="named_calendar")
+_FALLBACK = aliased(SlaCalendar, name="default_calendar")
+_CALENDAR_NAME = case((Ticket.sla_id.is_not(None), Sla.calendar_name), else_=Queue.calendar_name)
+_FACTS = (
+    select(
+        Ticket.create_time,
+        Ticket.sla_id,
+        TicketStateType.name,
+        *(getattr(Ticket, column) for column in _COLUMNS),
+        *_target_columns(Queue),
+        *_target_columns(Sla),
+        *calendar_columns(_NAMED),
+        *calendar_columns(_FALLBACK),
+    )
+    .join(TicketState, TicketState.id == Ticket.ticket_state_id)
+    .join(TicketStateType, TicketStateType.id == TicketState.type_id)
+    .join(Queue, Queue.id == Ticket.queue_id)
+    .outerjoin(Sla, Sla.id == Ticket.sla_id)
+    .outerjoin(_NAMED, _NAMED.name == _CALENDAR_NAME)
+    .outerjoin(_FALLBACK, _FALLBACK.name == DEFAULT_NAME)
+)
 
 
 def _facts(session: Session, ticket_id: int) -> _TicketFacts | None:
-    row = session.execute(
-        select(
-            Ticket.create_time,
-            Ticket.queue_id,
-            Ticket.sla_id,
-            TicketStateType.name,
-            *(getattr(Ticket, column) for column in _COLUMNS),
-        )
-        .join(TicketState, TicketState.id == Ticket.ticket_state_id)
-        .join(TicketStateType, TicketStateType.id == TicketState.type_id)
-        .where(Ticket.id == ticket_id)
-    ).first()
+    """The ticket's creation, state type, escalation columns, targets and calendar rows, in one read."""
+    row = session.execute(_FACTS.where(Ticket.id == ticket_id)).first()
     if row is None:
         return None
-    return _TicketFacts(row[0], row[1], row[2], row[3].lower(), tuple(int(v or 0) for v in row[4:]))  # type: ignore[arg-type]
+    # the SLA's targets when the ticket has one (Znuny: even where they are 0), else the queue's
+    targets = _targets_of(row[14:21] if row[1] else row[7:14])
+    calendars = (tuple(row[21:27]), tuple(row[27:33]))
+    return _TicketFacts(row[0], row[2].lower(), tuple(int(v or 0) for v in row[3:7]), targets, calendars)
 
 
 def _stops(
@@ -262,13 +322,13 @@ def refresh_escalations(
     facts = _facts(session, ticket_id)
     if facts is None:
         return Escalations.none()
-    targets = load_targets(session, facts.queue_id, facts.sla_id)
+    targets = facts.targets
     if not targets.any():  # the common case costs two reads; a stale clock finds nothing due
         _write(session, ticket_id, facts, Escalations.none())
         return Escalations.none()
     # locked: the alert check never marks alerts on a clock this transaction is recomputing
     clock = session.get(SlaClock, ticket_id, with_for_update=True) or _new_clock(session, ticket_id, now)
-    calendar = (calendars or CalendarStore()).get(session, targets.calendar_name)
+    calendar = (calendars or CalendarStore()).resolve(targets.calendar_name, *facts.calendar)
     read_articles(session, clock)
     closed = facts.state_type.startswith(CLOSED_PREFIXES)
     if closed and clock.solved_at is None:
