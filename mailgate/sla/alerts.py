@@ -92,13 +92,28 @@ def due_events(clock: SlaClock, escalations: Escalations, now: int) -> list[tupl
     return events
 
 
-def _alert(session: Session, ticket: Ticket, event: tuple[str, str, int], now: datetime) -> Alert:
+class _RunCache:
+    """What one check run reads once: each queue's agent addresses."""
+
+    def __init__(self) -> None:
+        self.recipients: dict[int, list[str]] = {}
+
+    def agents(self, session: Session, queue_id: int) -> list[str]:
+        """The queue's agent addresses, read once per run."""
+        if queue_id not in self.recipients:
+            self.recipients[queue_id] = queue_agent_addresses(session, queue_id)
+        return self.recipients[queue_id]
+
+
+def _alert(
+    session: Session, ticket: Ticket, event: tuple[str, str, int], now: datetime, cache: _RunCache
+) -> Alert:
     target, kind, deadline = event
     add_history(session, ticket.id, history_type(target, kind), now)
-    recipients = queue_agent_addresses(session, ticket.queue_id)
+    recipients = cache.agents(session, ticket.queue_id)
     if not recipients:
         log.warning(
-            "ticket %s: SLA %s %s but queue %s has no agent with an address",
+            "ticket %s: SLA %s %s, but queue %s has no agent address",
             ticket.id,
             target,
             kind,
@@ -128,6 +143,7 @@ def check_escalations(session: Session, now: datetime, limit: int = 500) -> list
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # two checkers never alert one ticket twice
     alerts: list[Alert] = []
+    cache = _RunCache()
     for clock in session.scalars(query).all():
         ticket = session.get(Ticket, clock.ticket_id)
         if ticket is None:
@@ -135,7 +151,7 @@ def check_escalations(session: Session, now: datetime, limit: int = 500) -> list
             continue
         escalations = _current(ticket, clock)
         for event in due_events(clock, escalations, second):
-            alerts.append(_alert(session, ticket, event, now))
+            alerts.append(_alert(session, ticket, event, now, cache))
         clock.next_alert, clock.changed_at = next_alert(clock, escalations), now
     session.flush()
     return alerts

@@ -22,9 +22,22 @@ def history_type(target: str, event: str) -> str:
     return f"Escalation{target.capitalize()}Time{suffix}"
 
 
+def _type_ids(session: Session) -> dict[str, int]:
+    """The escalation history types' ids, read once per session (they are seed data)."""
+    cached: dict[str, int] | None = session.info.get("sla_history_types")
+    if cached is None:
+        rows = session.execute(
+            select(TicketHistoryType.name, TicketHistoryType.id).where(
+                TicketHistoryType.name.like("Escalation%")
+            )
+        )
+        cached = session.info["sla_history_types"] = {str(row[0]): int(row[1]) for row in rows}
+    return cached
+
+
 def add_history(session: Session, ticket_id: int, name: str, now: datetime) -> None:
     """A ticket_history row of type `name` ("%%<name>%%triggered") with the ticket's attributes now."""
-    type_id = session.scalar(select(TicketHistoryType.id).where(TicketHistoryType.name == name))
+    type_id = _type_ids(session).get(name)
     ticket = session.execute(
         select(
             Ticket.type_id, Ticket.queue_id, Ticket.user_id, Ticket.ticket_priority_id, Ticket.ticket_state_id
