@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.articles import ArticleDataMime
 from schema.base import Base, BigIntPK
+from schema.tickets import Ticket
 
 
 class LoginFailure(Base):
@@ -40,6 +41,9 @@ ARTICLE_SEARCH_DOCUMENT = (
     "coalesce(a_subject, '') || ' ' || left(coalesce(a_body, ''), 100000))"
 )
 
+# The ticket title as PostgreSQL's full-text search sees it (GIN index mailgate_ticket_title_search).
+TICKET_TITLE_DOCUMENT = "to_tsvector('simple'::regconfig, coalesce(title, ''))"
+
 # PostgreSQL's own rendering of ARTICLE_SEARCH_DOCUMENT (pg_get_indexdef), so that Alembic's comparison
 # of models and database finds the index equal; the planner matches the short form to it.
 _ARTICLE_SEARCH_AS_REFLECTED = (
@@ -57,3 +61,15 @@ Index(
     postgresql_using="gin",
     _table=Base.metadata.tables[ArticleDataMime.__tablename__],
 ).ddl_if(dialect="postgresql")
+
+_TICKET_TITLE_AS_REFLECTED = "to_tsvector('simple'::regconfig, COALESCE(title, ''::character varying)::text)"
+
+Index(
+    "mailgate_ticket_title_search",
+    text(_TICKET_TITLE_AS_REFLECTED),
+    postgresql_using="gin",
+    _table=Base.metadata.tables[Ticket.__tablename__],
+).ddl_if(dialect="postgresql")
+
+# ticket lists sorted by last change: Znuny has no index on ticket.change_time
+Index("mailgate_ticket_change_time", Ticket.change_time)

@@ -288,3 +288,50 @@ def test_a_huge_body_is_stored_and_searchable(web: WebEnv, client: Client, desk:
     ticket = web.deliver(mail(f"Huge {marker}", f"{marker} {words}"), queue_id=desk["tech"])
     page = text(signed_in(client, desk["tech_agent"]).get("/tickets", query_string={"q": marker}))
     assert f"Huge {marker}" in page and f"/tickets/{ticket}" in page
+
+
+def test_common_terms_and_capped_searches(
+    web: WebEnv, client: Client, desk: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A term in many articles is checked per ticket; a search lists at most SEARCH_CAP tickets."""
+    from webui.agent import search
+
+    tag = uuid.uuid4().hex[:8]
+    queue = web.queue(f"sales-{desk['tag']}", f"Common {tag}")
+    made = [
+        web.deliver(mail(f"Common {tag} {n}", f"shared{tag} words {n}"), queue_id=queue) for n in range(4)
+    ]
+    monkeypatch.setattr(search, "FULL_TEXT_CAP", 2)
+    monkeypatch.setattr(search, "SEARCH_CAP", 3)
+    signed_in(client, desk["sales_agent"])
+    page = text(client.get("/tickets", query_string={"q": f"shared{tag}", "sort": "created", "dir": "asc"}))
+    listed = [int(found) for found in re.findall(r'<td class="tn"><a href="/tickets/(\d+)"', page)]
+    assert listed == made[:3]
+    assert "3+ tickets" in page
+
+
+def test_postgresql_search_uses_the_full_text_indexes(web: WebEnv, backend: str) -> None:
+    """The query expressions match the GIN index expressions of migration mailgate_0007."""
+    if backend != "postgresql":
+        pytest.skip("full-text indexes are PostgreSQL's")
+    from sqlalchemy import func as sqlfunc
+    from sqlalchemy import literal_column
+    from sqlalchemy import text as sqltext
+
+    from schema import ArticleDataMime
+    from schema.webui import ARTICLE_SEARCH_DOCUMENT
+    from webui.agent.search import title_document
+
+    query = sqlfunc.websearch_to_tsquery(literal_column("'simple'::regconfig"), "printer")
+    with web.services.sessions() as session:
+        session.execute(sqltext("SET LOCAL enable_seqscan = off"))
+        for statement, index in (
+            (select(Ticket.id).where(title_document().op("@@")(query)), "mailgate_ticket_title_search"),
+            (
+                select(ArticleDataMime.id).where(literal_column(ARTICLE_SEARCH_DOCUMENT).op("@@")(query)),
+                "mailgate_article_search",
+            ),
+        ):
+            compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+            plan = "\n".join(session.execute(sqltext(f"EXPLAIN {compiled}")).scalars())
+            assert index in plan, plan

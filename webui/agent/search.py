@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from schema import Article, ArticleDataMime, Queue, Ticket, TicketPriority, TicketState, User
@@ -23,6 +25,9 @@ SORTS = {
 }
 DEFAULT_SORT = "created"
 MAX_QUERY = 200
+SEARCH_CAP = 500  # a search lists at most this many tickets (the first by the chosen order)
+FULL_TEXT_CAP = 2000  # articles looked up in the full-text index before a term counts as common
+COMMON_ESTIMATE = 20_000  # a term the planner expects in more articles is common (unknown terms: ~0.5 %)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,7 @@ class TicketPage:
     total: int
     page: int
     page_size: int
+    capped: bool = False  # a search with more than SEARCH_CAP matches: total is the cap
 
     @property
     def pages(self) -> int:
@@ -72,25 +78,69 @@ class TicketPage:
 
 
 def text_condition(session: Session, text: str) -> ColumnElement[bool]:
-    """Tickets matching `text`: number, title, customer, or an article's sender, subject or body."""
+    """Tickets matching `text`: by ticket number, title, customer, or an article's sender, subject or body.
+
+    PostgreSQL matches whole words (full-text search, 'simple' configuration: any language, no stemming)
+    through GIN indexes; elsewhere every part is a case-insensitive substring match.
+    """
     text = text.strip()[:MAX_QUERY]
     number = TICKET_NUMBER.match(text)
-    conditions: list[ColumnElement[bool]] = [Ticket.title.icontains(text, autoescape=True)]
-    conditions.append(Ticket.customer_user_id.icontains(text, autoescape=True))
-    if number:
-        conditions.append(Ticket.tn == number.group(1))
+    conditions: list[ColumnElement[bool]] = [Ticket.tn == number.group(1)] if number else []
     if session.get_bind().dialect.name == "postgresql":
-        document: ColumnElement[Any] = literal_column(ARTICLE_SEARCH_DOCUMENT)
         query = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), text)
-        matching = (
-            select(Article.ticket_id)
-            .join(ArticleDataMime, ArticleDataMime.article_id == Article.id)
-            .where(document.op("@@")(query))
-        )
-        conditions.append(Ticket.id.in_(matching))
+        conditions.append(title_document().op("@@")(query))
+        conditions.append(Ticket.customer_user_id == text)
+        conditions.append(_full_text(session, text))
     else:
+        conditions.append(Ticket.title.icontains(text, autoescape=True))
+        conditions.append(Ticket.customer_user_id.icontains(text, autoescape=True))
         conditions.append(_like_articles(text))
     return or_(*conditions)
+
+
+def title_document() -> ColumnElement[Any]:
+    """schema.webui.TICKET_TITLE_DOCUMENT with the column qualified (users has a title too)."""
+    simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
+    return func.to_tsvector(simple, func.coalesce(Ticket.title, literal_column("''")))
+
+
+def _full_text(session: Session, text: str) -> ColumnElement[bool]:
+    """PostgreSQL: articles whose search document (GIN index mailgate_article_search) matches `text`.
+
+    A rare term is looked up once in the index and becomes a list of ticket ids. A common one (by the
+    planner's estimate, or more than FULL_TEXT_CAP articles found) is checked per ticket instead (EXISTS
+    on the ticket's few articles), so that a list sorted and cut to a page stops after the first matches
+    rather than collecting hundreds of thousands of them.
+    """
+    document: ColumnElement[Any] = literal_column(ARTICLE_SEARCH_DOCUMENT)
+    matches = document.op("@@")(func.websearch_to_tsquery(literal_column("'simple'::regconfig"), text))
+    per_ticket = exists(
+        select(Article.id)
+        .join(ArticleDataMime, ArticleDataMime.article_id == Article.id)
+        .where(Article.ticket_id == Ticket.id, matches)
+    )
+    if _estimated_matches(session, text) > COMMON_ESTIMATE:
+        return per_ticket
+    found = session.scalars(
+        select(Article.ticket_id)
+        .join(ArticleDataMime, ArticleDataMime.article_id == Article.id)
+        .where(matches)
+        .limit(FULL_TEXT_CAP + 1)
+    ).all()
+    return Ticket.id.in_(sorted(set(found))) if len(found) <= FULL_TEXT_CAP else per_ticket
+
+
+def _estimated_matches(session: Session, text: str) -> int:
+    """The planner's estimate of the articles matching `text` (from the index's statistics; no scan)."""
+    plan = session.execute(
+        sql_text(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM article_data_mime WHERE "
+            f"{ARTICLE_SEARCH_DOCUMENT} @@ websearch_to_tsquery('simple'::regconfig, :query)"
+        ),
+        {"query": text},
+    ).scalar_one()
+    document = json.loads(plan) if isinstance(plan, str) else plan
+    return int(document[0]["Plan"]["Plan Rows"])
 
 
 def _like_articles(text: str) -> ColumnElement[bool]:
@@ -140,26 +190,37 @@ def _rows_select(query: TicketQuery, where: ColumnElement[bool]) -> Select[*tupl
     )  # fmt: skip
 
 
+def _row(r: Any) -> TicketRow:
+    return TicketRow(
+        id=r[0], tn=r[1], title=r[2] or "", queue=r[3], state=r[4], priority=r[5], priority_id=r[6],
+        owner=r[7], customer=r[8] or "", created=r[9], changed=r[10],
+    )  # fmt: skip
+
+
 def find_tickets(session: Session, query: TicketQuery) -> TicketPage:
     """One page of the tickets matching the query, newest first by default, and how many match."""
     if not query.queue_ids:
         return TicketPage([], 0, 1, query.page_size)
+    if query.text.strip():
+        return _search(session, query)
     where = and_(*_filters(session, query))
     total = session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
-    rows = [
-        TicketRow(
-            id=r[0],
-            tn=r[1],
-            title=r[2] or "",
-            queue=r[3],
-            state=r[4],
-            priority=r[5],
-            priority_id=r[6],
-            owner=r[7],
-            customer=r[8] or "",
-            created=r[9],
-            changed=r[10],
-        )
-        for r in session.execute(_rows_select(query, where))
-    ]
+    rows = [_row(r) for r in session.execute(_rows_select(query, where))]
     return TicketPage(rows, total, max(query.page, 1), query.page_size)
+
+
+def _search(session: Session, query: TicketQuery) -> TicketPage:
+    """A search: the ids of the first SEARCH_CAP matches in list order (one pass), then the page's rows."""
+    where = and_(*_filters(session, query))
+    ids_query = _rows_select(query, where).with_only_columns(Ticket.id).limit(SEARCH_CAP + 1).offset(None)
+    ids = list(session.scalars(ids_query))
+    capped = len(ids) > SEARCH_CAP
+    ids = ids[:SEARCH_CAP]
+    start = (max(query.page, 1) - 1) * query.page_size
+    wanted = ids[start : start + query.page_size]
+    by_id = {}
+    if wanted:
+        page_query = _rows_select(query, Ticket.id.in_(wanted)).limit(None).offset(None)
+        by_id = {r[0]: _row(r) for r in session.execute(page_query)}
+    rows = [by_id[ticket_id] for ticket_id in wanted if ticket_id in by_id]
+    return TicketPage(rows, len(ids), max(query.page, 1), query.page_size, capped)
