@@ -156,3 +156,24 @@ def test_many_failures_from_one_address_lock_that_address(web: WebEnv, client: C
     fresh.environ_base["REMOTE_ADDR"] = "198.51.100.9"
     assert isinstance(fresh, Client)
     assert fresh.login(login, password).status_code == 302
+
+
+def test_root_signs_in_with_the_password_mailgate_init_printed(db_url: str) -> None:
+    from mailgate.initdb import init_database
+    from mailgate.services import build_services
+    from mailgate.settings import Settings
+    from webui.app import create_app
+
+    result = init_database(db_url)
+    assert result.admin_password
+    settings = Settings(database_url=db_url)  # no secret configured: the installation secret is used
+    services = build_services(settings)
+    try:
+        app = create_app(settings, services=services)
+        app.test_client_class = Client
+        client = app.test_client()
+        assert isinstance(client, Client)
+        assert client.login("root@localhost", result.admin_password).status_code == 302
+        assert client.get("/admin/").status_code == 200
+    finally:
+        services.close()
