@@ -1,4 +1,9 @@
-"""process_inbound: one spooled mail through parse, plan and apply, in one transaction, exactly once."""
+"""process_inbound: spooled mail through parse, plan and apply, in one transaction, exactly once.
+
+A worker claims the row it was sent plus up to `batch_size - 1` other waiting rows and processes them in
+ONE transaction (one commit, one lock statement, per-mail flushes). Any failure rolls the whole batch
+back and each of its rows is then processed alone, so a bad mail fails alone and the others land.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import TextClause, bindparam, select, text, update
+from sqlalchemy import TextClause, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +25,7 @@ from mailgate.agentmail.planning import AgentMailConfig
 from mailgate.followup.chain import FollowupChain, build_chain
 from mailgate.followup.message_ids import thread_message_ids
 from mailgate.outbound.events import EventOptions, on_mail_applied
-from mailgate.pipeline.apply import apply_plan
+from mailgate.pipeline.apply import Applied, apply_plan
 from mailgate.pipeline.plan import Plan
 from mailgate.pipeline.planner import PlanContext, plan_mail
 from mailgate.pipeline.rulestore import PipelineConfigCache, fingerprint_query
@@ -28,8 +34,9 @@ from mailgate.settings import Settings
 from mailgate.sla.calendars import CalendarStore
 from mailgate.sla.escalation import refresh_escalations
 from mailgate.tickets.clock import now_utc
+from mailgate.tickets.customers import customer_email
 from mailgate.tickets.lookups import Lookups, load_lookups
-from mailgate.tickets.writer import TicketWriter, table_of
+from mailgate.tickets.writer import TicketWriter, without_nul
 from parsers import parse
 from parsers.model import ParsedMessage
 from schema import InboundMail, InboundState, MailAccount
@@ -44,7 +51,9 @@ CLAIM = (
     update(InboundMail)
     .where(InboundMail.id == bindparam("spool_id"), InboundMail.state.in_(CLAIMABLE))
     .values(attempts=InboundMail.attempts + 1, next_attempt_at=None)
-    .returning(InboundMail.raw, InboundMail.envelope_recipients, InboundMail.imap_account_id)
+    .returning(
+        InboundMail.raw, InboundMail.envelope_recipients, InboundMail.imap_account_id, InboundMail.attempts
+    )
 )
 # PostgreSQL: a row another worker is processing right now is skipped at once instead of waited for
 # (the same id can be queued twice: by the listener and by the sweeper); that worker finishes it, and
@@ -58,6 +67,42 @@ CLAIM_SKIP_LOCKED = CLAIM.where(
     )
 )
 FINISH = update(InboundMail).where(InboundMail.id == bindparam("spool_id"))
+# Rows a batch may add to its own row: stored and never tried (a retry of a failed row runs alone).
+CLAIM_WAITING = (
+    update(InboundMail)
+    .where(
+        InboundMail.id.in_(
+            select(InboundMail.id)
+            .where(InboundMail.state == InboundState.RECEIVED.value, InboundMail.attempts == 0)
+            .order_by(InboundMail.id)
+            .limit(bindparam("limit"))
+            .scalar_subquery()
+        )
+    )
+    .values(
+        state=InboundState.PROCESSING.value, attempts=InboundMail.attempts + 1, changed_at=bindparam("now")
+    )
+    .returning(InboundMail.id, InboundMail.raw, InboundMail.envelope_recipients, InboundMail.imap_account_id)
+)
+# PostgreSQL: both claims in one statement (a message whose row an earlier batch took costs one round
+# trip); rows another batch holds are skipped, never waited for; no other rows when the own is a retry.
+CLAIM_BATCH_POSTGRESQL = text(
+    "WITH own AS ("
+    " UPDATE mailgate_inbound SET state = 'processing', attempts = attempts + 1, next_attempt_at = NULL,"
+    "  changed_at = :now"
+    " WHERE id = (SELECT id FROM mailgate_inbound WHERE id = :spool_id"
+    "  AND state IN ('received', 'failed') FOR UPDATE SKIP LOCKED)"
+    " RETURNING id, raw, envelope_recipients, imap_account_id, attempts),"
+    " others AS ("
+    " UPDATE mailgate_inbound SET state = 'processing', attempts = attempts + 1, changed_at = :now"
+    " WHERE id IN (SELECT id FROM mailgate_inbound WHERE state = 'received' AND attempts = 0"
+    "  AND id <> :spool_id ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)"
+    " AND NOT EXISTS (SELECT 1 FROM own WHERE own.attempts > 1)"
+    " RETURNING id, raw, envelope_recipients, imap_account_id, attempts)"
+    " SELECT * FROM own UNION ALL SELECT * FROM others ORDER BY id"
+)
+DECISION_INSERT = insert(Decision)
+DEFAULT_BATCH_SIZE = 16
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -79,10 +124,62 @@ class Processed:
 
 @dataclass(frozen=True, slots=True)
 class _Claimed:
+    spool_id: int
     raw: bytes
     recipients: list[str]
     trusted: bool
     account_queue_id: int | None = None
+    first_attempt: bool = True
+
+
+class _Finish:
+    """The decision rows and finished spool rows of a batch, written with one statement each at its end.
+
+    Nothing in the pipeline reads them back before the commit, so they need not be written per mail.
+    """
+
+    def __init__(self) -> None:
+        self._decisions: list[dict[str, Any]] = []
+        self._rows: list[dict[str, Any]] = []
+
+    def decision(self, spool_id: int, plan: Plan, applied: Applied, now: datetime) -> None:
+        """The mailgate_decision row of one mail: its outcome and the trace that explains it."""
+        trace = json.dumps(plan.trace, default=str)
+        self._decisions.append(
+            without_nul(
+                {
+                    "inbound_id": spool_id,
+                    "ticket_id": applied.ticket_id,
+                    "article_id": applied.article_id,
+                    "outcome": plan.outcome,
+                    "followup_step": plan.followup_step,
+                    "trace": trace,
+                    "create_time": now,
+                }
+            )
+        )
+
+    def spool_row(self, spool_id: int, state: InboundState, applied: Applied, now: datetime) -> None:
+        """The spool row's final state and the ticket and article it became."""
+        self._rows.append(
+            {
+                "spool_id": spool_id,
+                "state": state.value,
+                "ticket_id": applied.ticket_id,
+                "article_id": applied.article_id,
+                "last_error": None,
+                "changed_at": now,
+            }
+        )
+
+    def write(self, session: Session) -> None:
+        """One multi-row INSERT of the decisions and one UPDATE (executemany) of the spool rows."""
+        connection = session.connection()
+        if self._decisions:
+            connection.execute(DECISION_INSERT, self._decisions)
+        if self._rows:
+            connection.execute(FINISH, self._rows)
+        self._decisions, self._rows = [], []
 
 
 class InboundProcessor:
@@ -95,8 +192,10 @@ class InboundProcessor:
         secret: str,
         chain: FollowupChain | None = None,
         clock: Callable[[], datetime] = now_utc,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         self._settings = settings
+        self._batch_size = max(1, batch_size)
         self._sessions = sessions
         self._secret = secret
         self._chain = chain or build_chain()
@@ -116,7 +215,7 @@ class InboundProcessor:
         try:
             with self._sessions.begin() as session:
                 claimed = self._claim(session, spool_id)
-                result = None if claimed is None else self._process_in(session, spool_id, claimed)
+                result = None if claimed is None else self._process_all(session, [claimed])[0]
         except Exception as exc:  # any failure: keep the mail, record why, retry with back-off
             log.exception("spool %s failed", spool_id)
             return self._fail(spool_id, exc)
@@ -124,6 +223,30 @@ class InboundProcessor:
             return self._current(spool_id)
         log.info("spool %s: %s -> ticket %s", spool_id, result.outcome, result.ticket_id)
         return result
+
+    def process_batch(self, spool_id: int) -> list[Processed]:
+        """Process this row and up to batch_size - 1 other waiting rows in ONE transaction.
+
+        The row itself may already be done (then only waiting rows are taken). A retry of a failed row
+        runs alone. If anything in the batch fails, the transaction is rolled back and every row of
+        the batch is processed alone with process(), which records the failure on the bad row only.
+        """
+        if self._batch_size == 1:
+            return [self.process(spool_id)]
+        batch: list[_Claimed] = []
+        try:
+            with self._sessions.begin() as session:
+                batch = self._claim_batch(session, spool_id)
+                results = self._process_all(session, batch)
+        except Exception:
+            ids = [item.spool_id for item in batch] or [spool_id]
+            log.warning(
+                "batch of spool %s failed; processing each of its %d rows alone", ids, len(ids), exc_info=True
+            )
+            return [self.process(item) for item in ids]
+        for result in results:
+            log.info("spool %s: %s -> ticket %s", result.spool_id, result.outcome, result.ticket_id)
+        return results
 
     def explain(self, session: Session, raw: bytes, recipients: list[str], trusted: bool = False) -> Plan:
         """The plan for a mail without writing anything (the caller rolls the session back)."""
@@ -137,14 +260,48 @@ class InboundProcessor:
         claimed = connection.execute(claim, values).first()
         if claimed is None:
             return None
-        recipients = json.loads(claimed.envelope_recipients or "[]")
-        if claimed.imap_account_id is None:
-            return _Claimed(claimed.raw, recipients, trusted=False)
-        account = session.get(MailAccount, claimed.imap_account_id)
+        return self._claimed(session, spool_id, claimed, first_attempt=claimed.attempts <= 1)
+
+    def _claim_batch(self, session: Session, spool_id: int) -> list[_Claimed]:
+        """The row itself (if waiting) and, unless it is a retry, other rows waiting for a first try."""
+        connection = session.connection()
+        now = self._clock()
+        if connection.dialect.name == "postgresql":
+            values = {"spool_id": spool_id, "limit": self._batch_size - 1, "now": now}
+            rows = connection.execute(CLAIM_BATCH_POSTGRESQL, values).all()
+            return [
+                self._claimed(session, row.id, row, row.id != spool_id or row.attempts <= 1) for row in rows
+            ]
+        own = self._claim(session, spool_id)
+        if own is not None and not own.first_attempt:
+            return [own]
+        limit = self._batch_size - (own is not None)
+        rows = connection.execute(CLAIM_WAITING, {"limit": limit, "now": now}).all()
+        batch = ([own] if own else []) + [self._claimed(session, row.id, row) for row in rows]
+        return sorted(batch, key=lambda item: item.spool_id)  # in the order they were stored
+
+    def _claimed(self, session: Session, spool_id: int, row: Any, first_attempt: bool = True) -> _Claimed:
+        recipients = json.loads(row.envelope_recipients or "[]")
+        account = None if row.imap_account_id is None else session.get(MailAccount, row.imap_account_id)
         if account is None:
-            return _Claimed(claimed.raw, recipients, trusted=False)
+            return _Claimed(spool_id, row.raw, recipients, False, first_attempt=first_attempt)
         # a trusted Znuny mail account may set X-OTRS-* headers; its queue is where its mail goes
-        return _Claimed(claimed.raw, recipients, bool(account.trusted), account.queue_id or None)
+        queue_id = account.queue_id or None
+        return _Claimed(spool_id, row.raw, recipients, bool(account.trusted), queue_id, first_attempt)
+
+    def _process_all(self, session: Session, batch: list[_Claimed]) -> list[Processed]:
+        """Parse every claimed mail, lock all their threads at once, then each mail in order."""
+        if not batch:
+            return []
+        parsed = [parse(claimed.raw) for claimed in batch]
+        fingerprint = self._serialise_threads(session, parsed)
+        finish = _Finish()
+        results = [
+            self._process_in(session, claimed, mail, fingerprint, finish)
+            for claimed, mail in zip(batch, parsed, strict=True)
+        ]
+        finish.write(session)
+        return results
 
     def _context(
         self,
@@ -170,10 +327,16 @@ class InboundProcessor:
             agent_mail=AgentMailConfig.from_settings(self._settings, self._secret),
         )
 
-    def _process_in(self, session: Session, spool_id: int, claimed: _Claimed) -> Processed:
-        """Parse, plan and write one claimed mail inside the claiming transaction."""
-        parsed = parse(claimed.raw)
-        fingerprint = self._serialise_thread(session, parsed)
+    def _process_in(
+        self,
+        session: Session,
+        claimed: _Claimed,
+        parsed: ParsedMessage,
+        fingerprint: tuple[object, ...] | None,
+        finish: _Finish,
+    ) -> Processed:
+        """Plan and write one claimed, parsed mail inside the claiming transaction."""
+        spool_id = claimed.spool_id
         context = self._context(session, claimed.recipients, claimed.trusted, fingerprint)
         context = dataclasses.replace(context, account_queue_id=claimed.account_queue_id)
         plan = plan_mail(session, parsed, context)
@@ -190,43 +353,28 @@ class InboundProcessor:
         if parsed.kind == "bounce" and parsed.bounce is not None:
             record_bounce(session, parsed.bounce, applied.ticket_id, spool_id, writer.now)
         state = InboundState.DONE if plan.stores_article else InboundState.IGNORED
-        writer.add(
-            table_of(Decision),
-            {
-                "inbound_id": spool_id,
-                "ticket_id": applied.ticket_id,
-                "article_id": applied.article_id,
-                "outcome": plan.outcome,
-                "followup_step": plan.followup_step,
-                "trace": json.dumps(plan.trace, default=str),
-                "create_time": writer.now,
-            },
-        )
+        finish.decision(spool_id, plan, applied, writer.now)
         writer.flush()
         if applied.ticket_id is not None:  # SLA: escalation columns follow the new article and state
             refresh_escalations(session, applied.ticket_id, writer.now, self._calendars)
-        finished = {
-            "spool_id": spool_id,
-            "state": state.value,
-            "ticket_id": applied.ticket_id,
-            "article_id": applied.article_id,
-            "last_error": None,
-            "changed_at": writer.now,
-        }
-        session.connection().execute(FINISH, finished)
+        finish.spool_row(spool_id, state, applied, writer.now)
         return Processed(spool_id, state.value, plan.outcome, applied.ticket_id, applied.article_id)
 
-    def _serialise_thread(self, session: Session, parsed: ParsedMessage) -> tuple[object, ...] | None:
+    def _serialise_threads(self, session: Session, mails: list[ParsedMessage]) -> tuple[object, ...] | None:
         """Serialise mails of one thread; returns the configuration fingerprint when it was read too.
 
-        PostgreSQL: one statement relaxes the commit, takes the thread's advisory locks (sorted, so two
-        workers never deadlock) and reads the fingerprint. SQLite needs nothing: the claiming UPDATE
-        already holds the database's write lock.
+        PostgreSQL: one statement relaxes the commit, takes the advisory locks of every thread in the
+        batch and of every sender not yet a customer (all at once and sorted, so two workers never
+        deadlock: not on a thread, nor on inserting the same new customer_user row in two batches) and
+        reads the fingerprint. SQLite needs nothing: the claiming UPDATE already holds the database's
+        write lock.
         """
         if session.get_bind().dialect.name != "postgresql":
             return None
-        keys = sorted({_thread_key(item) for item in thread_keys(parsed)})
-        return tuple(session.execute(self._postgresql_lock_sql(), {"keys": keys}).one())[2:]
+        keys = sorted({_thread_key(item) for parsed in mails for item in thread_keys(parsed)})
+        senders = sorted({customer_email(parsed.from_) for parsed in mails if parsed.from_})
+        values = {"keys": keys, "senders": senders, "sender_keys": [_customer_key(item) for item in senders]}
+        return tuple(session.execute(self._postgresql_lock_sql(), values).one())[2:]
 
     def _postgresql_lock_sql(self) -> TextClause:
         if self._lock_sql is None:
@@ -235,7 +383,11 @@ class InboundProcessor:
             self._lock_sql = text(
                 "SELECT set_config('synchronous_commit', 'off', true) AS relaxed,"
                 " (SELECT count(pg_advisory_xact_lock(k)) FROM"
-                "  (SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered) AS locks,"
+                "  (SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k"
+                "   UNION SELECT s.k FROM unnest(CAST(:senders AS text[]), CAST(:sender_keys AS bigint[]))"
+                "    AS s(email, k) WHERE NOT EXISTS"
+                "    (SELECT 1 FROM customer_user AS c WHERE lower(c.email) = s.email)"
+                "   ORDER BY k) AS ordered) AS locks,"
                 f" fp.* FROM ({fingerprint}) AS fp"
             )
         return self._lock_sql
@@ -269,3 +421,8 @@ def _thread_key(message_id: str) -> int:
     """A signed 64-bit advisory lock key for a Message-ID."""
     digest = hashlib.blake2b(message_id.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def _customer_key(email: str) -> int:
+    """A signed 64-bit advisory lock key for recording a customer_user row for this address."""
+    return _thread_key(f"customer_user:{email}")

@@ -68,9 +68,14 @@ def _insert_ignoring_conflict(session: Session, values: dict[str, object]) -> Cu
     return CustomerRef(row.login, row.customer_id) if row else None
 
 
+def customer_email(address: Address) -> str:
+    """The address as customer_user.email holds it (lower case, at most 150 characters)."""
+    return address.email.strip().lower()[:EMAIL_MAX]
+
+
 def find_or_record_customer(session: Session, address: Address, now: datetime) -> CustomerRef:
     """The sender's customer_user; a new row (login = customer_id = address) when unknown."""
-    email = address.email.strip().lower()[:EMAIL_MAX]
+    email = customer_email(address)
     found = find_customer(session, email)
     if found is not None:
         return found

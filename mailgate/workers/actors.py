@@ -44,8 +44,9 @@ def declare_actors(broker: dramatiq.Broker, processor: Callable[[], InboundProce
     """Declare the actors on `broker`; `processor` builds the processor lazily in the worker process."""
 
     def process_inbound(spool_id: int) -> None:
-        result = processor().process(spool_id)
-        log.debug("spool %s -> %s", spool_id, result.state)
+        # the row itself plus other waiting rows, in one transaction (see InboundProcessor.process_batch)
+        for result in processor().process_batch(spool_id):
+            log.debug("spool %s -> %s", result.spool_id, result.state)
 
     decorate = dramatiq.actor(
         broker=broker,
