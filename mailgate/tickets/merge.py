@@ -8,11 +8,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mailgate.sla.escalation import refresh_escalations
+from mailgate.tickets.articles import ARTICLE_INSERT, CONTENT_TYPE_TEXT
 from mailgate.tickets.changes import Change, TicketChangeError
-from schema import Article, Ticket
+from mailgate.tickets.clock import epoch
+from mailgate.tickets.writer import audit, table_of
+from schema import Article, ArticleDataMime, Ticket, User
 from schema.pipeline import TicketLink
 
 MERGED_REASON = "merged"
+MERGE_SUBJECT = "Ticket Merged"  # Znuny's Ticket::Frontend::AutomaticMergeSubject
+MERGE_TEXT = "Merged Ticket {source} to {target}."  # Znuny's Ticket::Frontend::AutomaticMergeText
 MAX_MERGE_HOPS = 10
 
 
@@ -75,12 +80,41 @@ def merge(session: Session, source_id: int, target_id: int, user_id: int, now: d
     if source.row.lock_id != unlocked:
         source.write(ticket_lock_id=unlocked)
         source.history("Unlock", "%%unlock")
+    _merge_note(source, target.row.tn, user_id)
     for change in (source, target):
         change.writer.flush()
     session.flush()
     session.expire_all()
     for ident in (source_id, target_id):
         refresh_escalations(session, ident, now)
+
+
+def _merge_note(source: Change, target_tn: str, user_id: int) -> None:
+    """Znuny's AutomaticMergeText as an agent note on the merged ticket (written after the articles moved)."""
+    lookups, now = source.lookups, source.now
+    text = MERGE_TEXT.format(source=source.row.tn, target=target_tn)
+    values = {
+        "ticket_id": source.row.id,
+        "article_sender_type_id": lookups.sender_type("agent"),
+        "communication_channel_id": lookups.channel("Internal"),
+        "is_visible_for_customer": 1,
+        "search_index_needs_rebuild": 1,
+        "insert_fingerprint": None,
+        **audit(now, user_id),
+    }
+    article_id = source.session.connection().execute(ARTICLE_INSERT, values).scalar_one()
+    agent = source.session.execute(select(User.first_name, User.last_name).where(User.id == user_id)).first()
+    source.writer.add(
+        table_of(ArticleDataMime),
+        {
+            "article_id": article_id, "a_from": f"{agent[0]} {agent[1]}".strip() if agent else None,
+            "a_reply_to": None, "a_to": None, "a_cc": None, "a_bcc": None, "a_subject": MERGE_SUBJECT,
+            "a_message_id": None, "a_message_id_md5": None, "a_in_reply_to": None, "a_references": None,
+            "a_content_type": CONTENT_TYPE_TEXT, "a_body": text, "incoming_time": epoch(now),
+            "content_path": None, **audit(now, user_id),
+        },
+    )  # fmt: skip
+    source.history("AddNote", "%%Note", article_id)
 
 
 def _merged_state(change: Change) -> int:

@@ -264,7 +264,12 @@ def test_merge_moves_articles_and_follow_ups_thread_to_the_target(
     response = post(client, source_id, "merge", target_tn=target.tn)
     assert response.headers["Location"].endswith(f"/tickets/{target_id}")  # type: ignore[attr-defined]
     with web.services.sessions() as session:
-        assert session.scalars(select(Article.id).where(Article.ticket_id == source_id)).all() == []
+        left = session.scalars(select(Article.id).where(Article.ticket_id == source_id)).all()
+        assert len(left) == 1  # only Znuny's merge note stays
+        note = session.scalars(
+            select(ArticleDataMime.a_body).where(ArticleDataMime.article_id == left[0])
+        ).one()
+        assert note == f"Merged Ticket {source.tn} to {target.tn}."
         assert len(session.scalars(select(Article.id).where(Article.ticket_id == target_id)).all()) == 2
     assert web.ticket(source_id).ticket_state_id == lookup(web, TicketState, "merged")
     merged = ("Merged", f"%%{source.tn}%%{source_id}%%{target.tn}%%{target_id}")
