@@ -283,6 +283,10 @@ def test_merge_moves_articles_and_follow_ups_thread_to_the_target(
     assert web.deliver(by_number) == target_id
     again = post(client, source_id, "merge", target_tn=target.tn)  # already merged: refused, nothing changes
     assert again.headers["Location"].endswith(f"/tickets/{source_id}")  # type: ignore[attr-defined]
+    final_id = new_ticket(web, desk, subject="Even older question")
+    post(client, target_id, "merge", target_tn=web.ticket(final_id).tn)  # a chain: source -> target -> final
+    chained = mail(subject=f"Re: [Ticket#{source.tn}] Duplicate question", body="Still waiting.")
+    assert web.deliver(chained) == final_id
 
 
 def test_canned_responses_of_the_queue_fill_the_reply_box(
