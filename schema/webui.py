@@ -34,7 +34,7 @@ class LoginFailure(Base):
 # The text the PostgreSQL full-text search of articles looks at: sender (also split at @ and dots, so
 # that "jane" or "customer" find jane@customer.example), subject and the first 100,000 characters of the
 # body (a tsvector is limited to 1 MB; a longer body must not make the article INSERT fail). The GIN index
-# mailgate_article_search (migration mailgate_0007) is on exactly this expression: keep them equal.
+# mailgate_article_search (migration znuny_0004) is on exactly this expression: keep them equal.
 ARTICLE_SEARCH_DOCUMENT = (
     "to_tsvector('simple'::regconfig, coalesce(a_from, '') || ' ' || "
     "translate(coalesce(a_from, ''), '@.<>\"', '     ') || ' ' || "
@@ -54,7 +54,8 @@ _ARTICLE_SEARCH_AS_REFLECTED = (
     "\"left\"(COALESCE(a_body, ''::character varying)::text, 100000))"
 )
 
-# declared here so that the models and the migrations agree; created on PostgreSQL only (migration 0007)
+# declared here so that the models and the migrations agree; created on PostgreSQL only (migration
+# znuny_0004 on fresh installs, `mailgate init --search-indexes` on an attached Znuny database)
 Index(
     "mailgate_article_search",
     text(_ARTICLE_SEARCH_AS_REFLECTED),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from mailgate.cli import settings_from
+from mailgate.database import create_engine_for
 from mailgate.initdb import InitMode, InitResult, init_database
+from mailgate.searchindexes import create_search_indexes
 from mailgate.settings import mask_url_password
 
 _MODE_TEXT = {
@@ -13,6 +15,10 @@ _MODE_TEXT = {
     InitMode.MANAGED: "database created by mailgate init",
     InitMode.ATTACH: "attached to an existing Znuny database (only mailgate_ tables are managed)",
 }
+_NO_SEARCH_INDEXES = (
+    "note: the web UI's ticket-list and full-text indexes on Znuny's tables were not built;"
+    " run `mailgate init --search-indexes` (builds them without blocking writes)"
+)
 
 
 def _report(result: InitResult) -> None:
@@ -30,9 +36,25 @@ def _report(result: InitResult) -> None:
 
 
 @click.command()
+@click.option(
+    "--search-indexes",
+    is_flag=True,
+    help="on an attached Znuny database, also build the web UI's indexes on Znuny's tables",
+)
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, search_indexes: bool) -> None:
     """Create or upgrade the database; on a Znuny database add only the mailgate_ tables."""
     settings = settings_from(ctx)
     click.echo(f"database: {mask_url_password(settings.database_url)}")
-    _report(init_database(settings))
+    result = init_database(settings)
+    _report(result)
+    if result.mode is not InitMode.ATTACH:
+        return
+    if not search_indexes:
+        click.echo(_NO_SEARCH_INDEXES)
+        return
+    engine = create_engine_for(settings)
+    try:
+        click.echo(f"search indexes: {create_search_indexes(engine)} ensured")
+    finally:
+        engine.dispose()

@@ -1,0 +1,31 @@
+"""The web UI's indexes on Znuny's tables, built on request on an attached Znuny database."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine, text
+
+from schema.webui import ARTICLE_SEARCH_DOCUMENT, TICKET_TITLE_DOCUMENT
+
+log = logging.getLogger(__name__)
+
+# CONCURRENTLY: a large production database keeps taking mail and answers while an index builds
+_POSTGRESQL = (
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS mailgate_ticket_change_time ON ticket (change_time)",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS mailgate_ticket_title_search ON ticket"
+    f" USING gin (({TICKET_TITLE_DOCUMENT}))",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS mailgate_article_search ON article_data_mime"
+    f" USING gin (({ARTICLE_SEARCH_DOCUMENT}))",
+)
+_OTHER = ("CREATE INDEX IF NOT EXISTS mailgate_ticket_change_time ON ticket (change_time)",)
+
+
+def create_search_indexes(engine: Engine) -> int:
+    """Create the indexes that are missing (without blocking writes on PostgreSQL); returns how many ran."""
+    statements = _POSTGRESQL if engine.dialect.name == "postgresql" else _OTHER
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for statement in statements:
+            log.info("search index: %s", statement.split(" ON ")[0])
+            connection.execute(text(statement))
+    return len(statements)
