@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import g
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from webui.db import db
 from webui.permissions import FULL, visible_queues
 
 NOT_SETTABLE = ("merged", "removed")
+CACHE_KEY = "mailgate_action_choices"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,14 @@ def _owners(group_id: int) -> list[Option]:
 
 
 def action_choices(ticket: Ticket) -> ActionChoices | None:
-    """The choices for this ticket, or None if the signed-in agent may not act on it (no rw)."""
+    """The choices for this ticket, or None if the signed-in agent may not act on it (once per request)."""
+    cache: dict[int, ActionChoices | None] = g.setdefault(CACHE_KEY, {})
+    if ticket.id not in cache:
+        cache[ticket.id] = _choices(ticket)
+    return cache[ticket.id]
+
+
+def _choices(ticket: Ticket) -> ActionChoices | None:
     agent = current_user._get_current_object()
     session = db()
     queue = session.get(Queue, ticket.queue_id)
