@@ -21,8 +21,9 @@ MODELLED = {
     "ticket_lock_type", "ticket_history", "ticket_history_type", "article_sender_type",
     "communication_channel", "users", "customer_user", "permission_groups", "group_user", "valid",
     "follow_up_possible", "salutation", "signature", "auto_response", "auto_response_type",
-    "queue_auto_response", "postmaster_filter", "mail_account", "mail_queue", "standard_template", "queue_standard_template", "sla",
-    "ticket_number_counter", "user_preferences", "customer_preferences", "personal_queues",
+    "queue_auto_response", "postmaster_filter", "mail_account", "mail_queue", "standard_template",
+    "queue_standard_template", "sla", "ticket_number_counter", "user_preferences", "customer_preferences",
+    "personal_queues",
 }  # fmt: skip
 
 _TABLE = re.compile(r"^CREATE TABLE (\w+) \((.*?)^\);", re.S | re.M)
