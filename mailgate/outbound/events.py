@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mailgate.outbound.outbox import OutboundRequest, enqueue_outbound
@@ -82,41 +82,49 @@ class MailEvents:
     notification_outbox_ids: list[int] = field(default_factory=list)
 
 
+# statements built once (SQLAlchemy Core on the session's connection: no ORM overhead per mail)
+TICKET_ROW = select(
+    Ticket.id,
+    Ticket.tn,
+    Ticket.queue_id,
+    Ticket.type_id,
+    Ticket.user_id,
+    Ticket.ticket_priority_id,
+    Ticket.ticket_state_id,
+    Ticket.ticket_lock_id,
+).where(Ticket.id == bindparam("ticket_id"))
+QUEUE_AUTO_RESPONSE = (
+    select(AutoResponse.id)
+    .join(QueueAutoResponse, QueueAutoResponse.auto_response_id == AutoResponse.id)
+    .join(AutoResponseType, AutoResponseType.id == AutoResponse.type_id)
+    .where(
+        QueueAutoResponse.queue_id == bindparam("queue_id"),
+        AutoResponseType.name == bindparam("type_name"),
+        AutoResponse.valid_id == VALID,
+    )
+    .order_by(AutoResponse.id)
+    .limit(1)
+)
+SYSTEM_ADDRESSES = select(SystemAddress.value0)
+
+
 def _ticket_row(session: Session, ticket_id: int) -> TicketRow:
-    row = session.execute(
-        select(
-            Ticket.id,
-            Ticket.tn,
-            Ticket.queue_id,
-            Ticket.type_id,
-            Ticket.user_id,
-            Ticket.ticket_priority_id,
-            Ticket.ticket_state_id,
-            Ticket.ticket_lock_id,
-        ).where(Ticket.id == ticket_id)
-    ).one()
+    row = session.connection().execute(TICKET_ROW, {"ticket_id": ticket_id}).one()
     return TicketRow(row.id, row.tn, row.queue_id, row.type_id or 1, row.user_id, *row[5:])
 
 
 def configured_auto_response(session: Session, queue_id: int, type_name: str) -> int | None:
     """The id of the queue's valid auto_response of this type (queue_auto_response), or None."""
-    return session.scalar(
-        select(AutoResponse.id)
-        .join(QueueAutoResponse, QueueAutoResponse.auto_response_id == AutoResponse.id)
-        .join(AutoResponseType, AutoResponseType.id == AutoResponse.type_id)
-        .where(
-            QueueAutoResponse.queue_id == queue_id,
-            AutoResponseType.name == type_name,
-            AutoResponse.valid_id == VALID,
-        )
-        .order_by(AutoResponse.id)
-        .limit(1)
-    )
+    values = {"queue_id": queue_id, "type_name": type_name}
+    found = session.connection().execute(QUEUE_AUTO_RESPONSE, values).scalar()
+    return int(found) if found is not None else None
 
 
 def system_addresses(session: Session) -> frozenset[str]:
     """Every system address, valid or not, lower-cased: we never auto-reply to any of them."""
-    return frozenset(value.strip().lower() for value in session.scalars(select(SystemAddress.value0)))
+    return frozenset(
+        value.strip().lower() for value in session.connection().execute(SYSTEM_ADDRESSES).scalars()
+    )
 
 
 def _plan_refusal(parsed: ParsedMessage, plan: Plan) -> Refusal | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from schema.outbox import OutboxMail, OutboxState
@@ -17,6 +17,8 @@ from schema.outbox import OutboxMail, OutboxState
 log = logging.getLogger(__name__)
 
 _PENDING_KEY = "mailgate_outbox_ids"
+_EXISTS = select(OutboxMail.id).where(OutboxMail.dedupe_key == bindparam("dedupe_key"))
+_INSERT = insert(OutboxMail).returning(OutboxMail.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,8 @@ def enqueue_outbound(session: Session, request: OutboundRequest, now: datetime) 
     """
     if not request.recipients:
         raise ValueError("an outbound mail needs at least one recipient")
-    exists = session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == request.dedupe_key))
+    connection = session.connection()  # Core statements built once: an event may write several rows per mail
+    exists = connection.execute(_EXISTS, {"dedupe_key": request.dedupe_key}).scalar()
     if exists is not None:
         return None
     values = {
@@ -59,7 +62,7 @@ def enqueue_outbound(session: Session, request: OutboundRequest, now: datetime) 
         "create_time": now,
         "changed_at": now,
     }
-    outbox_id = session.execute(insert(OutboxMail).values(values).returning(OutboxMail.id)).scalar_one()
+    outbox_id = connection.execute(_INSERT, values).scalar_one()
     session.info.setdefault(_PENDING_KEY, []).append(outbox_id)
     return outbox_id
 

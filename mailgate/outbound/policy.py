@@ -27,8 +27,9 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from parsers.model import Address, ParsedMessage
@@ -114,13 +115,14 @@ def recipient_refusal(
     return None
 
 
+UNDELIVERABLE = select(UndeliverableAddress.status, UndeliverableAddress.last_seen).where(
+    UndeliverableAddress.address == bindparam("address")
+)
+
+
 def undeliverable_refusal(session: Session, email: str) -> Refusal | None:
     """Refuse an address a bounce recorded as failed."""
-    row = session.execute(
-        select(UndeliverableAddress.status, UndeliverableAddress.last_seen).where(
-            UndeliverableAddress.address == email.strip().lower()
-        )
-    ).first()
+    row = session.connection().execute(UNDELIVERABLE, {"address": email.strip().lower()}).first()
     if row is None:
         return None
     reason = f"{email} is recorded as undeliverable (status {row.status}, last bounce {row.last_seen})"
@@ -133,17 +135,22 @@ def _lock_recipient(session: Session, key: str) -> None:
         return  # SQLite: the pipeline's transaction already holds the database's write lock
     digest = hashlib.blake2b(f"auto-reply:{key}".encode(), digest_size=8).digest()
     lock_key = int.from_bytes(digest, "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
+    session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
 
 
-def _count(session: Session, condition: ColumnElement[bool], now: datetime) -> int:
-    query = select(func.count()).where(
+def _counting(condition: ColumnElement[bool]) -> Select[Any]:
+    return select(func.count()).where(
         OutboxMail.kind == OutboxKind.AUTO_REPLY.value,
         condition,
-        OutboxMail.create_time > now - WINDOW,
+        OutboxMail.create_time > bindparam("since"),
         OutboxMail.state.in_(COUNTED_STATES),
     )
-    return int(session.scalar(query) or 0)
+
+
+COUNTS = select(
+    _counting(OutboxMail.recipient_key == bindparam("key")).scalar_subquery(),
+    _counting(OutboxMail.ticket_id == bindparam("ticket_id")).scalar_subquery(),
+)
 
 
 def limit_refusal(
@@ -152,11 +159,11 @@ def limit_refusal(
     """Refuse when the address or the ticket had its share of auto-replies in the last 24 hours."""
     key = email.strip().lower()[:250]
     _lock_recipient(session, key)
-    sent = _count(session, OutboxMail.recipient_key == key, now)
+    values = {"key": key, "ticket_id": ticket_id, "since": now - WINDOW}
+    sent, on_ticket = session.connection().execute(COUNTS, values).one()
     if sent >= limits.per_address_per_day:
         limit = limits.per_address_per_day
         return Refusal("address_limit", f"{key} already got {sent} auto-replies in 24 hours (limit {limit})")
-    on_ticket = _count(session, OutboxMail.ticket_id == ticket_id, now)
     if on_ticket >= limits.per_ticket_per_day:
         limit = limits.per_ticket_per_day
         reason = f"ticket {ticket_id} already sent {on_ticket} auto-replies in 24 hours (limit {limit})"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from mailgate.tickets.lookups import VALID
 from schema import GroupUser, PersonalQueue, Queue, User, UserPreference
@@ -29,39 +29,37 @@ class Subscriber:
     language: str | None = None
 
 
-def _preferences(session: Session, user_ids: list[int]) -> dict[tuple[int, str], str]:
-    rows = session.execute(
-        select(
-            UserPreference.user_id, UserPreference.preferences_key, UserPreference.preferences_value
-        ).where(
-            UserPreference.user_id.in_(user_ids),
-            UserPreference.preferences_key.in_((USER_EMAIL_KEY, USER_LANGUAGE_KEY)),
-        )
+EMAIL_PREFERENCE = aliased(UserPreference)
+LANGUAGE_PREFERENCE = aliased(UserPreference)
+SUBSCRIBERS = (
+    select(User.id, User.login, EMAIL_PREFERENCE.preferences_value, LANGUAGE_PREFERENCE.preferences_value)
+    .join(PersonalQueue, PersonalQueue.user_id == User.id)
+    .join(Queue, Queue.id == PersonalQueue.queue_id)
+    .join(GroupUser, (GroupUser.user_id == User.id) & (GroupUser.group_id == Queue.group_id))
+    .outerjoin(
+        EMAIL_PREFERENCE,
+        (EMAIL_PREFERENCE.user_id == User.id) & (EMAIL_PREFERENCE.preferences_key == USER_EMAIL_KEY),
     )
-    return {(row.user_id, row.preferences_key): (row.preferences_value or "").strip() for row in rows}
+    .outerjoin(
+        LANGUAGE_PREFERENCE,
+        (LANGUAGE_PREFERENCE.user_id == User.id) & (LANGUAGE_PREFERENCE.preferences_key == USER_LANGUAGE_KEY),
+    )
+    .where(
+        PersonalQueue.queue_id == bindparam("queue_id"),
+        User.valid_id == VALID,
+        GroupUser.permission_key == WRITE_PERMISSION,
+    )
+    .order_by(User.id)
+)
 
 
 def queue_subscribers(session: Session, queue_id: int) -> list[Subscriber]:
     """Valid agents with "My Queues" on this queue and rw on its group, that have a mail address."""
-    agents = session.execute(
-        select(User.id, User.login)
-        .join(PersonalQueue, PersonalQueue.user_id == User.id)
-        .join(Queue, Queue.id == PersonalQueue.queue_id)
-        .join(GroupUser, (GroupUser.user_id == User.id) & (GroupUser.group_id == Queue.group_id))
-        .where(
-            PersonalQueue.queue_id == queue_id,
-            User.valid_id == VALID,
-            GroupUser.permission_key == WRITE_PERMISSION,
-        )
-        .distinct()
-        .order_by(User.id)
-    ).all()
-    if not agents:
-        return []
-    preferences = _preferences(session, [agent.id for agent in agents])
-    found = []
-    for agent in agents:
-        email = preferences.get((agent.id, USER_EMAIL_KEY)) or (agent.login if "@" in agent.login else "")
-        if email:
-            found.append(Subscriber(agent.id, email, preferences.get((agent.id, USER_LANGUAGE_KEY)) or None))
-    return found
+    found: dict[int, Subscriber] = {}
+    for user_id, login, email_pref, language in session.connection().execute(
+        SUBSCRIBERS, {"queue_id": queue_id}
+    ):
+        email = (email_pref or "").strip() or (login if "@" in login else "")
+        if email and user_id not in found:  # duplicate group_user or preference rows: the first counts
+            found[user_id] = Subscriber(user_id, email, (language or "").strip() or None)
+    return list(found.values())
