@@ -7,7 +7,9 @@ The mail answers the customer's mail (In-Reply-To/References/Thread-Index), carr
 ``Auto-Submitted: auto-replied`` and is stored on the ticket as a system article with Znuny's
 SendAutoReply / SendAutoFollowUp / SendAutoReject history. The queue's salutation and signature
 are offered to templates as ``{{ salutation }}`` and ``{{ signature }}``; like Znuny, a shipped
-auto_response row does not get them added on its own.
+auto_response row does not get them added on its own. Znuny's auto_response has no language;
+``{{ language }}`` (the customer's UserLanguage from customer_preferences, else the default 'en')
+lets one row speak several: ``{% if language == 'de' %}...{% else %}...{% endif %}``.
 
 At send time the recipient is checked once more: an address that bounced in the meantime
 (mailgate_undeliverable) is not written to; the row is suppressed with the reason.
@@ -41,6 +43,7 @@ from notifier.templates import MailTemplates, Rendered, TagData, TemplateRejecte
 from schema import (
     ArticleDataMime,
     AutoResponse,
+    CustomerPreference,
     CustomerUser,
     Queue,
     Salutation,
@@ -52,6 +55,7 @@ from schema import (
     TicketType,
     User,
 )
+from schema.agents import USER_LANGUAGE_KEY
 from schema.outbox import OutboxKind, OutboxMail
 
 SYSTEM_USER = 1  # Znuny's postmaster acts as user 1
@@ -211,6 +215,18 @@ def queue_texts(
     return found
 
 
+def customer_language(session: Session, login: str | None) -> str | None:
+    """The customer's UserLanguage (customer_preferences), or None."""
+    if not login:
+        return None
+    value = session.scalar(
+        select(CustomerPreference.preferences_value)
+        .where(CustomerPreference.user_id == login, CustomerPreference.preferences_key == USER_LANGUAGE_KEY)
+        .limit(1)
+    )
+    return value.strip() if value and value.strip() else None
+
+
 def templates_of(ctx: RenderContext) -> MailTemplates:
     """The worker's template set, or the built-in one."""
     if isinstance(ctx.templates, MailTemplates):
@@ -248,9 +264,11 @@ class AutoReplyRenderer:
         params = json.loads(row.params or "{}")
         templates = templates_of(ctx)
         data = tag_data(session, ticket_row, mail, ctx)
+        language = templates.language(customer_language(session, ticket_row.customer_user_id))
         try:
-            context = queue_texts(session, templates, ticket_row.queue_id, data)
-            subject = templates.render(response.text1 or "", data, as_html=False)
+            context: dict[str, Any] = {**queue_texts(session, templates, ticket_row.queue_id, data)}
+            context["language"] = language
+            subject = templates.render(response.text1 or "", data, {"language": language}, as_html=False)
             body = templates.render_parts(response.text0 or "", response.content_type, data, context)
         except TemplateRejectedError as exc:
             raise RenderError(f"auto-response {response.id} ({response.name!r}): {exc}") from exc

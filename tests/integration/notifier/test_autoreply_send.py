@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from mailgate.tokens import parse_message_id
-from schema import Article, ArticleSenderType, AutoResponse, Ticket
+from schema import Article, ArticleSenderType, AutoResponse, CustomerPreference, Ticket
 from schema.pipeline import UndeliverableAddress
 from tests.integration.notifier.autoreply_support import SECRET, Outbound, mail, new_id, start_outbound
 
@@ -245,3 +245,30 @@ def test_html_auto_response_gets_a_derived_text_part(out: Outbound) -> None:
     assert "Your Ticket-Team" in html and "third" not in html  # the queue's signature, escaped into the HTML
     text = text_of(sent)
     assert f"Dear Ann,\n\nwe got your follow-up on {tn}:" in text and "a <b> c" in text
+
+
+def test_one_auto_response_speaks_the_customers_language(out: Outbound) -> None:
+    with out.site.services.sessions.begin() as session:
+        original = session.get_one(AutoResponse, 1).text0
+        session.execute(
+            update(AutoResponse)
+            .where(AutoResponse.id == 1)
+            .values(
+                text0="{% if language == 'de' %}Danke, <OTRS_CUSTOMER_REALNAME>!"
+                "{% else %}Thank you!{% endif %}"
+            )
+        )
+        session.execute(
+            insert(CustomerPreference).values(
+                user_id="lena@customer.example", preferences_key="UserLanguage", preferences_value="de"
+            )
+        )
+    try:
+        out.site.deliver(mail(sender="Lena Berg <lena@customer.example>", subject="Drucker"))
+        out.site.deliver(mail(sender="Liam Roe <liam@customer.example>", subject="Printer"))
+        german, english = out.flush()
+    finally:
+        with out.site.services.sessions.begin() as session:
+            session.execute(update(AutoResponse).where(AutoResponse.id == 1).values(text0=original))
+    assert text_of(german).strip() == "Danke, Lena Berg!"
+    assert text_of(english).strip() == "Thank you!"
