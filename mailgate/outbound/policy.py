@@ -42,6 +42,7 @@ DEFAULT_PER_TICKET_PER_DAY = 10
 DEFAULT_NO_REPLY_PATTERN = (
     r"^(mailer-daemon|postmaster|abuse|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)(\+[^@]*)?@"
 )
+TOKEN_SUFFIX = re.compile(r"-[ta]-[0-9a-z-]+$")  # support-t-17-<sig>: reply tokens with "-" as separator
 SUPPRESS_VALUES = frozenset({"all", "autoreply"})
 WINDOW = timedelta(days=1)
 COUNTED_STATES = tuple(state.value for state in OutboxState if state is not OutboxState.SUPPRESSED)
@@ -95,9 +96,9 @@ def mail_refusal(parsed: ParsedMessage) -> Refusal | None:
 
 
 def own_address(address: str, system_addresses: Collection[str]) -> bool:
-    """True for one of our system addresses or a sub-address of one (support+t-...@example.org)."""
+    """True for one of our system addresses or a sub-address or reply token of one (support+t-...@...)."""
     local, _, domain = address.strip().lower().rpartition("@")
-    base = f"{local.split('+', 1)[0]}@{domain}"
+    base = f"{TOKEN_SUFFIX.sub('', local.split('+', 1)[0])}@{domain}"
     return address.strip().lower() in system_addresses or base in system_addresses
 
 

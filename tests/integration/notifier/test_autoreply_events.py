@@ -304,3 +304,25 @@ def test_the_limit_check_waits_for_a_concurrent_auto_reply_to_the_same_address(
     finally:
         first.close()
     assert refusal is not None and refusal.code == "address_limit"
+
+
+def test_no_auto_reply_when_the_new_ticket_is_closed_at_once(site: Site) -> None:
+    """Znuny sends no 'auto reply' for a ticket created closed (e.g. by a rule)."""
+    rule = Rule(
+        name="close thank-you mails",
+        position=1,
+        conditions=[Condition("subject", "starts_with", "Thanks")],
+        actions=[Action("set_state", "closed successful")],
+    )
+    with site.services.sessions.begin() as session:
+        replace_rules(session, [rule])
+    try:
+        done = site.deliver(mail(subject="Thanks, all fixed", sender="happy@customer.example"))
+    finally:
+        with site.services.sessions.begin() as session:
+            session.execute(delete(RoutingRule))
+    trace = site.trace(done.ticket_id or 0)["auto_reply"]
+    assert (trace["code"], trace["reason"]) == ("ticket_closed", "the ticket is state-type 'closed'")
+    assert ("Misc", "Sent no auto-response: the ticket is state-type 'closed'") in site.history(
+        done.ticket_id or 0
+    )
