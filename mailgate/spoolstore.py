@@ -102,11 +102,12 @@ class SpoolStatements:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
-        self._pipelined = engine.dialect.driver == "psycopg"
         mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         values = ", ".join([mark] * 14)
+        self._row_values = f"({values})"
         self._insert_new = (
-            f"INSERT INTO mailgate_inbound ({_COLUMNS}) VALUES ({values}) ON CONFLICT DO NOTHING RETURNING id"
+            f"INSERT INTO mailgate_inbound ({_COLUMNS}) VALUES {{rows}}"
+            " ON CONFLICT DO NOTHING RETURNING id, dedup_key, imap_account_id, imap_uidvalidity, imap_uid"
         )
         self._insert_duplicate = f"INSERT INTO mailgate_inbound ({_COLUMNS}) VALUES ({values}) RETURNING id"
         self._first_copy = f"SELECT id FROM mailgate_inbound WHERE dedup_key = {mark}"
@@ -164,32 +165,25 @@ class SpoolStatements:
 
     def _insert(self, cursor: Any, mails: Sequence[NewMail]) -> list[Accepted]:
         """First copies first (ON CONFLICT DO NOTHING), then the conflicts: re-fetches and duplicates."""
-        params = [mail.values(InboundState.RECEIVED, mail.dedup_key, None) for mail in mails]
-        ids = self._insert_pipelined(cursor, params) if self._pipelined else self._insert_each(cursor, params)
+        ids = self._insert_rows(cursor, mails)
         received = InboundState.RECEIVED
         return [
             Accepted(spool_id, received) if spool_id is not None else self._conflict(cursor, mail)
             for spool_id, mail in zip(ids, mails, strict=True)
         ]
 
-    def _insert_each(self, cursor: Any, params: list[tuple[Any, ...]]) -> list[int | None]:
-        """One INSERT after the other (SQLite: no round trips to save)."""
-        ids: list[int | None] = []
-        for values in params:
-            cursor.execute(self._insert_new, values)
-            row = cursor.fetchone()
-            ids.append(row[0] if row else None)
-        return ids
+    def _insert_rows(self, cursor: Any, mails: Sequence[NewMail]) -> list[int | None]:
+        """One multi-row INSERT; the spool id of each mail, None for one that conflicted.
 
-    def _insert_pipelined(self, cursor: Any, params: list[tuple[Any, ...]]) -> list[int | None]:
-        """All INSERTs in one round trip (psycopg's pipeline), with one RETURNING result per mail."""
-        cursor.executemany(self._insert_new, params, returning=True)
-        ids: list[int | None] = []
-        while True:
-            row = cursor.fetchone()
-            ids.append(row[0] if row else None)
-            if not cursor.nextset():
-                return ids
+        RETURNING has no guaranteed order, so rows are matched by dedup key and IMAP origin; of two
+        equal mails in one batch the first takes the row, the second is then a duplicate of it.
+        """
+        params = [
+            value for mail in mails for value in mail.values(InboundState.RECEIVED, mail.dedup_key, None)
+        ]
+        cursor.execute(self._insert_new.format(rows=", ".join([self._row_values] * len(mails))), params)
+        inserted: dict[tuple[Any, ...], int] = {tuple(row[1:]): row[0] for row in cursor.fetchall()}
+        return [inserted.pop(_key(mail), None) for mail in mails]
 
     def _conflict(self, cursor: Any, mail: NewMail) -> Accepted:
         """The mail conflicted with a stored one: the IMAP row it was fetched into, or a new duplicate row."""
@@ -205,3 +199,9 @@ class SpoolStatements:
         cursor.execute(self._insert_duplicate, mail.values(InboundState.DUPLICATE, None, first[0]))
         duplicate = cursor.fetchone()
         return Accepted(duplicate[0], InboundState.DUPLICATE, first[0])
+
+
+def _key(mail: NewMail) -> tuple[Any, ...]:
+    """What identifies a mail's row among those one INSERT returned."""
+    imap = mail.imap
+    return (mail.dedup_key, *((imap.account_id, imap.uidvalidity, imap.uid) if imap else (None, None, None)))
