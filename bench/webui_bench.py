@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from mailgate.initdb import init_database  # noqa: E402
 from mailgate.settings import Settings  # noqa: E402
+from schema.webui import ARTICLE_SEARCH_DOCUMENT  # noqa: E402
 from webui.app import create_app  # noqa: E402
 
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
@@ -146,11 +147,9 @@ def load(url: str, tickets: int, per_ticket: int) -> None:
             )
         conn.commit()
         began = time.perf_counter()
-        from schema.migrations.versions import mailgate_0007_webui as migration
-
         conn.execute(
             "CREATE INDEX mailgate_article_search ON article_data_mime "
-            f"USING gin (({migration.ARTICLE_SEARCH_DOCUMENT}))"
+            f"USING gin (({ARTICLE_SEARCH_DOCUMENT}))"
         )
         conn.commit()
         print(f"  search index rebuilt in {time.perf_counter() - began:.1f} s", flush=True)
