@@ -112,6 +112,9 @@ class SpoolHandler:
         except StorageUnavailableError as exc:
             log.warning("answering 451 to %s: %s", session.peer, exc)
             return self._per_recipient(envelope, TEMPFAIL_REPLY)
+        except Exception:  # a bug must not become aiosmtpd's 500, which makes the sender bounce the mail
+            log.exception("answering 451 to %s: the mail could not be stored", session.peer)
+            return self._per_recipient(envelope, TEMPFAIL_REPLY)
         return self._per_recipient(envelope, f"250 2.0.0 Ok: queued as {accepted.spool_id}")
 
     def _per_recipient(self, envelope: Envelope, reply: str) -> str:

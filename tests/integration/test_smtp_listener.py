@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import sessionmaker
 
 from mailgate.database import create_engine_for, session_factory
 from mailgate.intake import Intake
@@ -137,3 +138,14 @@ def test_database_down_answers_451() -> None:
     dead.dispose()
     assert code == 451
     assert reply.startswith(b"4.3.0")
+
+
+def test_an_unexpected_error_answers_451_not_a_bouncing_500() -> None:
+    unbound = Intake(sessionmaker())  # no engine: storing raises ConfigError, not StorageUnavailableError
+    with listener(unbound) as port, smtplib.SMTP("127.0.0.1", port) as client:
+        client.ehlo()
+        client.mail("jane@example.com")
+        client.rcpt("support@example.org")
+        code, reply = client.data(mail("unexpected"))
+    assert code == 451 and reply.startswith(b"4.3.0")
+    unbound.close()
