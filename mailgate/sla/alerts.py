@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mailgate.outbound.outbox import OutboundRequest, enqueue_outbound
@@ -131,9 +131,19 @@ def _alert(
     return Alert(ticket.id, target, kind, deadline, enqueue_outbound(session, request, now))
 
 
+def anything_due(session: Session, now: datetime) -> bool:
+    """Whether any alert is due at `now` (a cheap read before taking locks)."""
+    second = to_epoch(now)
+    due = select(SlaClock.ticket_id).where(SlaClock.next_alert > 0, SlaClock.next_alert <= second).limit(1)
+    return session.scalar(due) is not None
+
+
 def check_escalations(session: Session, now: datetime, limit: int = 500) -> list[Alert]:
     """Write the alerts due at `now` (naive UTC) in the caller's transaction; returns what was written."""
     second = to_epoch(now)
+    if session.get_bind().dialect.name == "sqlite":
+        # take SQLite's write lock before reading: a writer committing meanwhile cannot fail this transaction
+        session.execute(update(SlaClock).where(SlaClock.next_alert < 0).values(next_alert=0))
     query = (
         select(SlaClock)
         .where(SlaClock.next_alert > 0, SlaClock.next_alert <= second)

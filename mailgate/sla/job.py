@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailgate.sla.alerts import Alert, check_escalations
+from mailgate.sla.alerts import Alert, anything_due, check_escalations
 from mailgate.sla.calendars import CalendarStore
 from mailgate.sla.escalation import CLOSED_PREFIXES, refresh_escalations
 from mailgate.tickets.clock import now_utc
@@ -26,6 +26,9 @@ BATCH = 500
 def check_once(sessions: sessionmaker[Session], now: datetime) -> list[Alert]:
     """Every alert due at `now`, written in transactions of up to BATCH tickets each."""
     alerts: list[Alert] = []
+    with sessions() as session:
+        if not anything_due(session, now):
+            return alerts
     while True:
         with sessions.begin() as session:
             found = check_escalations(session, now, limit=BATCH)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from mailgate.cli import cli
 from mailgate.pipeline.process import InboundProcessor
 from mailgate.services import build_services
 from mailgate.settings import Settings
-from mailgate.sla.job import sla_check_thread
+from mailgate.sla.job import check_once, sla_check_thread
 from schema import InboundSource, Queue, Ticket, TicketHistory, TicketHistoryType
 from tests.integration.pipeline.support import mail
 
@@ -139,5 +140,55 @@ def test_periodic_thread_alerts_once(migrated_url: str) -> None:
             time.sleep(0.2)  # several more rounds
         with services.sessions() as session:
             assert len(session.scalars(starts).all()) == 1
+    finally:
+        services.close()
+
+
+def test_concurrent_checks_alert_each_ticket_once(migrated_url: str, backend: str) -> None:
+    settings = Settings(database_url=migrated_url, secret_key="k", fqdn="mg.example.org")
+    services = build_services(settings)
+    try:
+        with services.sessions.begin() as session:
+            session.execute(
+                update(Queue).values(calendar_name=None, first_response_time=30, first_response_notify=0)
+            )
+        created = datetime(2026, 12, 9, 9, 0)  # Wednesday, Znuny's default calendar
+        processor = InboundProcessor(settings, services.sessions, "k", clock=lambda: created)
+        ids = []
+        for n in range(20):
+            raw = mail(subject=f"Race {n}")
+            accepted = services.intake.accept(raw, InboundSource.SMTP, "a@b.example", ("s@x.example",))
+            ids.append(processor.process(accepted.spool_id).ticket_id)
+        results: list[list[int]] = []
+        barrier = threading.Barrier(4)
+
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            barrier.wait()
+            try:
+                alerts = check_once(services.sessions, datetime(2026, 12, 9, 12, 0))
+            except BaseException as exc:  # reported below: a checker must never fail on a busy database
+                errors.append(exc)
+                return
+            results.append([a.ticket_id for a in alerts if a.ticket_id in ids])
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        alerted = sorted(ticket for found in results for ticket in found)
+        assert alerted == sorted(ids), backend
+        with services.sessions() as session:
+            starts = session.scalars(
+                select(TicketHistory.ticket_id)
+                .join(TicketHistoryType, TicketHistoryType.id == TicketHistory.history_type_id)
+                .where(
+                    TicketHistory.ticket_id.in_(ids), TicketHistoryType.name == "EscalationResponseTimeStart"
+                )
+            ).all()
+        assert sorted(starts) == sorted(ids)
     finally:
         services.close()
