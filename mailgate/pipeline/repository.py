@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.utils import getaddresses
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mailgate.followup.policy import FollowUpOption, TicketFacts
@@ -23,6 +23,13 @@ from schema import (
 
 DEFAULT_QUEUE_NAME = "Raw"  # Znuny's PostmasterDefaultQueue
 
+TICKETS_BY_MD5 = (
+    select(ArticleDataMime.a_message_id_md5, Article.ticket_id)
+    .join(Article, Article.id == ArticleDataMime.article_id)
+    .where(ArticleDataMime.a_message_id_md5.in_(bindparam("md5s", expanding=True)))
+)
+TICKET_EXISTS = select(Ticket.id).where(Ticket.id == bindparam("ticket_id"))
+
 
 class DbTicketLookups:
     """followup.TicketLookups against the Znuny tables."""
@@ -34,11 +41,7 @@ class DbTicketLookups:
         """The ticket of the first md5 (in the given order) that a stored article carries."""
         if not md5s:
             return None
-        rows = self._session.execute(
-            select(ArticleDataMime.a_message_id_md5, Article.ticket_id)
-            .join(Article, Article.id == ArticleDataMime.article_id)
-            .where(ArticleDataMime.a_message_id_md5.in_(md5s))
-        ).all()
+        rows = self._session.connection().execute(TICKETS_BY_MD5, {"md5s": md5s}).all()
         found = {row[0]: row[1] for row in rows}
         return next((found[md5] for md5 in md5s if md5 in found), None)
 
@@ -48,7 +51,7 @@ class DbTicketLookups:
 
     def ticket_exists(self, ticket_id: int) -> bool:
         """True if the ticket exists."""
-        return self._session.get(Ticket, ticket_id) is not None
+        return self._session.connection().execute(TICKET_EXISTS, {"ticket_id": ticket_id}).first() is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +96,36 @@ def resolve_user(session: Session, ref: int | str | None) -> int | None:
     return session.scalar(query.where(func.lower(User.login) == str(ref).strip().lower()))
 
 
+# Facts about a ticket in one round trip: ticket, queue, and the email of its customer_user.
+TICKET_FACTS = (
+    select(
+        Ticket.id,
+        Ticket.tn,
+        Ticket.ticket_state_id,
+        Ticket.customer_user_id,
+        Queue.follow_up_id,
+        Queue.follow_up_lock,
+        select(CustomerUser.email)
+        .where(CustomerUser.login == Ticket.customer_user_id)
+        .order_by(CustomerUser.id)
+        .limit(1)
+        .scalar_subquery()
+        .label("customer_email"),
+    )
+    .outerjoin(Queue, Queue.id == Ticket.queue_id)
+    .where(Ticket.id == bindparam("ticket_id"))
+)
+TICKET_ADDRESSES = (
+    select(ArticleDataMime.a_from, ArticleDataMime.a_cc, ArticleDataMime.a_to)
+    .join(Article, Article.id == ArticleDataMime.article_id)
+    .where(Article.ticket_id == bindparam("ticket_id"))
+)
+AGENT_LOGINS = select(User.login).where(User.valid_id == VALID, User.login.contains("@"))
+
+
 def _ticket_senders(session: Session, ticket_id: int) -> tuple[frozenset[str], frozenset[str]]:
     """Addresses that wrote to the ticket, and addresses that were cc'd on it."""
-    rows = session.execute(
-        select(ArticleDataMime.a_from, ArticleDataMime.a_cc, ArticleDataMime.a_to)
-        .join(Article, Article.id == ArticleDataMime.article_id)
-        .where(Article.ticket_id == ticket_id)
-    ).all()
+    rows = session.connection().execute(TICKET_ADDRESSES, {"ticket_id": ticket_id}).all()
     senders = {addr for row in rows for addr in _emails(row.a_from)}
     copied = {addr for row in rows for addr in (*_emails(row.a_cc), *_emails(row.a_to))}
     return frozenset(senders), frozenset(copied)
@@ -109,12 +135,10 @@ def _emails(header: str | None) -> list[str]:
     return [addr.lower() for _, addr in getaddresses([header or ""]) if "@" in addr]
 
 
-def _customer_addresses(session: Session, ticket: Ticket) -> frozenset[str]:
-    login = ticket.customer_user_id
+def _customer_addresses(login: str | None, email: str | None) -> frozenset[str]:
     if not login:
         return frozenset()
     found = {login.lower()} if "@" in login else set()
-    email = session.scalar(select(CustomerUser.email).where(CustomerUser.login == login))
     if email:
         found.add(email.lower())
     return frozenset(found)
@@ -122,23 +146,23 @@ def _customer_addresses(session: Session, ticket: Ticket) -> frozenset[str]:
 
 def _agent_addresses(session: Session) -> frozenset[str]:
     """Logins of valid agents that are addresses (agents' own addresses count as parties)."""
-    logins = session.scalars(select(User.login).where(User.valid_id == VALID)).all()
+    logins = session.connection().execute(AGENT_LOGINS).scalars()
     return frozenset(login.lower() for login in logins if "@" in login)
 
 
 def load_ticket_facts(session: Session, lookups: Lookups, ticket_id: int) -> TicketFacts | None:
     """What the follow-up policy needs to know about a ticket, its queue and its parties."""
-    ticket = session.get(Ticket, ticket_id)
+    ticket = session.connection().execute(TICKET_FACTS, {"ticket_id": ticket_id}).first()
     if ticket is None:
         return None
-    queue = session.get(Queue, ticket.queue_id)
     senders, copied = _ticket_senders(session, ticket_id)
+    follow_up_id = ticket.follow_up_id if ticket.follow_up_id is not None else 1
     return TicketFacts(
         ticket_id=ticket.id,
         state_type=lookups.state_type_of(ticket.ticket_state_id),
-        follow_up_option=FollowUpOption.from_znuny(queue.follow_up_id if queue else 1),
-        follow_up_lock=bool(queue.follow_up_lock) if queue else False,
-        customer_addresses=_customer_addresses(session, ticket),
+        follow_up_option=FollowUpOption.from_znuny(follow_up_id),
+        follow_up_lock=bool(ticket.follow_up_lock),
+        customer_addresses=_customer_addresses(ticket.customer_user_id, ticket.customer_email),
         cc_addresses=copied,
         sender_addresses=senders,
         agent_addresses=_agent_addresses(session),
