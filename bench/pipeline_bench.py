@@ -6,7 +6,17 @@ Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and Redis at 127.0.0.1
 scratch database, stores 5 KB mails in the spool (70 % new tickets, 30 % replies by In-Reply-To),
 starts `mailgate worker` processes, queues every row through Redis and waits until all are done.
 Baselines measured in the same run: bare INSERT+COMMIT of the same raw mails (the database floor)
-and the same pipeline in one thread of this process.
+and the same pipeline in one thread of this process, one mail per transaction (process) and in
+batches (process_batch, as the workers do).
+
+Besides the rates it prints the CPU time per ticket of the worker processes and of the PostgreSQL
+backends serving them (read from /proc): on a shared machine the rates vary with the load of
+others, the CPU time per ticket much less, and 2 cores / (worker + PostgreSQL CPU per ticket) is
+the ceiling on an idle 2-core machine.
+
+Before/after figures: run this same script against an older checkout with
+PYTHONPATH=/path/to/old/checkout (the worker processes inherit it); a checkout without batches
+skips the batched single-thread line.
 """
 
 from __future__ import annotations
@@ -96,15 +106,48 @@ def store(settings: Settings, mails: list[bytes]) -> tuple[list[int], float]:
     return ids, rate
 
 
-def single_thread_rate(settings: Settings, ids: list[int]) -> float:
+def single_thread_rate(settings: Settings, ids: list[int], *, batched: bool = False) -> float:
+    """One thread of this process: each row in its own transaction, or as the actor does (batches)."""
     services = build_services(settings)
     processor = build_processor(services)
     began = time.perf_counter()
+    if batched and not hasattr(processor, "process_batch"):
+        return float("nan")  # an older checkout without batches
     for spool_id in ids:
-        processor.process(spool_id)
+        if batched:  # a row already taken by an earlier batch only lets this call drain waiting rows
+            processor.process_batch(spool_id)
+        else:
+            processor.process(spool_id)
     rate = len(ids) / (time.perf_counter() - began)
     services.close()
     return rate
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far (gone processes count 0)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def worker_pids(pool: subprocess.Popen[bytes]) -> list[int]:
+    """The `mailgate worker` parent and its worker processes."""
+    children = Path(f"/proc/{pool.pid}/task/{pool.pid}/children").read_text().split()
+    return [pool.pid, *map(int, children)]
+
+
+def backend_pids(dbname: str) -> list[int]:
+    """PostgreSQL backends connected to the bench database (the workers' pooled connections)."""
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (dbname,)
+        ).fetchall()
+    return [row[0] for row in rows]
 
 
 def wait_all_done(settings: Settings, ids: list[int], timeout: float) -> None:
@@ -168,18 +211,29 @@ def start_workers(settings: Settings, processes: int, threads: int) -> subproces
     return worker
 
 
-def worker_rate(settings: Settings, ids: list[int]) -> float:
-    """Queue every stored id through Redis to the workers; rows per second until all are done."""
+def worker_rate(
+    settings: Settings, ids: list[int], pool: subprocess.Popen[bytes], dbname: str
+) -> tuple[float, float, float]:
+    """Queue every stored id through Redis to the workers; rows per second until all are done.
+
+    Also returns the CPU seconds per row of the worker processes and of their PostgreSQL backends.
+    """
     broker = redis_broker(REDIS_URL)
     actors = declare_actors(broker, lambda: build_processor(build_services(settings)))
     try:
+        workers = worker_pids(pool)
+        backends = backend_pids(dbname)  # backends that connect later count from their start (0 s)
+        workers_before, backends_before = cpu_seconds(workers), cpu_seconds(backends)
         began = time.perf_counter()
         for spool_id in ids:
             actors.enqueue_inbound(spool_id)
         wait_all_done(settings, ids, timeout=600)
         rate = len(ids) / (time.perf_counter() - began)
+        backends = sorted(set(backends) | set(backend_pids(dbname)))
+        worker_cpu = (cpu_seconds(workers) - workers_before) / len(ids)
+        backend_cpu = (cpu_seconds(backends) - backends_before) / len(ids)
         report_states(settings, ids)
-        return rate
+        return rate, worker_cpu, backend_cpu
     finally:
         broker.close()
 
@@ -202,10 +256,12 @@ def main() -> None:
         floor = bare_insert_rate(dbname, make_mails(500, seed=1))
         single_ids, _ = store(settings, make_mails(args.single, seed=2))
         single = single_thread_rate(settings, single_ids)
+        batch_ids, _ = store(settings, make_mails(args.single, seed=4))
+        batched = single_thread_rate(settings, batch_ids, batched=True)
         workers = start_workers(settings, args.processes, args.threads)
         try:
             ids, stored = store(settings, make_mails(args.mails, seed=3))
-            rate = worker_rate(settings, ids)
+            rate, worker_cpu, backend_cpu = worker_rate(settings, ids, workers, dbname)
         finally:
             workers.terminate()
             workers.wait(60)
@@ -213,10 +269,18 @@ def main() -> None:
         print(f"mail size                           {size} bytes")
         print(f"baseline: bare INSERT+COMMIT        {floor:8.1f} rows/s")
         print(f"spool accept (intake, 1 thread)     {stored:8.1f} mails/s  ({stored / floor:.2f}x floor)")
-        print(f"pipeline, 1 thread in-process       {single:8.1f} tickets/s ({single / floor:.2f}x floor)")
+        print(f"pipeline, 1 thread, 1 per tx        {single:8.1f} tickets/s ({single / floor:.2f}x floor)")
+        print(
+            f"pipeline, 1 thread, batches         {batched:8.1f} tickets/s ({batched / single:.2f}x 1 per tx)"
+        )
         print(
             f"pipeline, {args.processes} worker processes x {args.threads} threads"
             f" {rate:8.1f} tickets/s ({rate / floor:.2f}x floor, {rate / single:.2f}x one thread)"
+        )
+        ceiling = 2 / (worker_cpu + backend_cpu)
+        print(
+            f"CPU per ticket: workers {worker_cpu * 1000:.2f} ms + PostgreSQL {backend_cpu * 1000:.2f} ms"
+            f" -> {ceiling:.0f} tickets/s ceiling on 2 idle cores"
         )
         print(f"target: >= 250 tickets/s on 2 cores -> {'met' if rate >= 250 else 'NOT met'}")
     finally:
