@@ -34,7 +34,9 @@ def _priority_id(lookups: Lookups, ref: int | str | None) -> int:
 def _customer(writer: TicketWriter, parsed: ParsedMessage, plan: Plan) -> CustomerRef | None:
     if plan.customer:
         return find_customer(writer.session, plan.customer) or CustomerRef(plan.customer, plan.customer)
-    return find_or_record_customer(writer.session, parsed.from_, writer.now) if parsed.from_ else None
+    if parsed.from_ is None:
+        return None
+    return find_or_record_customer(writer.session, parsed.from_, writer.now, writer.customers)
 
 
 def _new_ticket(writer: TicketWriter, parsed: ParsedMessage, plan: Plan, system_id: str) -> TicketRow:

@@ -11,8 +11,10 @@ import dataclasses
 import hashlib
 import json
 import logging
+import threading
 import traceback
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +36,7 @@ from mailgate.settings import Settings
 from mailgate.sla.calendars import CalendarStore
 from mailgate.sla.escalation import refresh_escalations
 from mailgate.tickets.clock import now_utc
-from mailgate.tickets.customers import customer_email
+from mailgate.tickets.customers import KnownCustomers, customer_email
 from mailgate.tickets.lookups import Lookups, load_lookups
 from mailgate.tickets.writer import TicketWriter, without_nul
 from parsers import parse
@@ -103,6 +105,7 @@ CLAIM_BATCH_POSTGRESQL = text(
 )
 DECISION_INSERT = insert(Decision)
 DEFAULT_BATCH_SIZE = 16
+RECENTLY_FINISHED = 10_000
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -182,6 +185,43 @@ class _Finish:
         self._decisions, self._rows = [], []
 
 
+class _RecentlyFinished:
+    """Spool ids this processor's batches committed lately (done or ignored rows never change again).
+
+    A message for such a row (batches take rows whose own message is still queued) is answered
+    without a transaction; a row this process does not know is claimed as usual.
+    """
+
+    def __init__(self, size: int = RECENTLY_FINISHED) -> None:
+        self._lock = threading.Lock()
+        self._order: deque[int] = deque()
+        self._ids: set[int] = set()
+        self._size = size
+
+    def has(self, spool_id: int) -> bool:
+        """True if a batch of this processor committed the row."""
+        with self._lock:
+            return spool_id in self._ids
+
+    def add(self, spool_ids: Iterable[int]) -> None:
+        """Remember committed rows, forgetting the oldest beyond the size."""
+        with self._lock:
+            for spool_id in spool_ids:
+                self._ids.add(spool_id)
+                self._order.append(spool_id)
+            while len(self._order) > self._size:
+                self._ids.discard(self._order.popleft())
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What the mails of one batch share: the configuration fingerprint, their senders, their finish."""
+
+    fingerprint: tuple[object, ...] | None
+    customers: KnownCustomers
+    finish: _Finish
+
+
 class InboundProcessor:
     """Turns spool rows into tickets and articles; safe to call twice or concurrently for one row."""
 
@@ -203,6 +243,7 @@ class InboundProcessor:
         self._config = PipelineConfigCache()
         self._lookups: Lookups | None = None
         self._lock_sql: TextClause | None = None
+        self._finished = _RecentlyFinished()
         self._calendars = CalendarStore()  # SLA calendars, rebuilt only when their row changes
 
     def process(self, spool_id: int) -> Processed:
@@ -233,6 +274,8 @@ class InboundProcessor:
         """
         if self._batch_size == 1:
             return [self.process(spool_id)]
+        if self._finished.has(spool_id):  # this process committed it: the message has nothing to do
+            return []
         batch: list[_Claimed] = []
         try:
             with self._sessions.begin() as session:
@@ -246,6 +289,7 @@ class InboundProcessor:
             return [self.process(item) for item in ids]
         for result in results:
             log.info("spool %s: %s -> ticket %s", result.spool_id, result.outcome, result.ticket_id)
+        self._finished.add(result.spool_id for result in results)
         return results
 
     def explain(self, session: Session, raw: bytes, recipients: list[str], trusted: bool = False) -> Plan:
@@ -295,12 +339,13 @@ class InboundProcessor:
             return []
         parsed = [parse(claimed.raw) for claimed in batch]
         fingerprint = self._serialise_threads(session, parsed)
-        finish = _Finish()
+        senders = {customer_email(mail.from_) for mail in parsed if mail.from_} if len(batch) > 1 else set()
+        shared = _Batch(fingerprint, KnownCustomers.load(session, senders), _Finish())
         results = [
-            self._process_in(session, claimed, mail, fingerprint, finish)
+            self._process_in(session, claimed, mail, shared)
             for claimed, mail in zip(batch, parsed, strict=True)
         ]
-        finish.write(session)
+        shared.finish.write(session)
         return results
 
     def _context(
@@ -332,15 +377,15 @@ class InboundProcessor:
         session: Session,
         claimed: _Claimed,
         parsed: ParsedMessage,
-        fingerprint: tuple[object, ...] | None,
-        finish: _Finish,
+        shared: _Batch,
     ) -> Processed:
         """Plan and write one claimed, parsed mail inside the claiming transaction."""
-        spool_id = claimed.spool_id
-        context = self._context(session, claimed.recipients, claimed.trusted, fingerprint)
+        spool_id, finish = claimed.spool_id, shared.finish
+        context = self._context(session, claimed.recipients, claimed.trusted, shared.fingerprint)
         context = dataclasses.replace(context, account_queue_id=claimed.account_queue_id)
         plan = plan_mail(session, parsed, context)
         writer = TicketWriter(session, context.lookups, self._clock())
+        writer.customers = shared.customers
         applied = apply_plan(
             writer,
             parsed,

@@ -27,6 +27,11 @@ FIND_BY_EMAIL = (
     .order_by(CustomerUser.id)
     .limit(1)
 )
+FIND_BY_EMAILS = (
+    select(func.lower(CustomerUser.email), CustomerUser.login, CustomerUser.customer_id)
+    .where(func.lower(CustomerUser.email).in_(bindparam("emails", expanding=True)))
+    .order_by(CustomerUser.id)
+)
 INSERT_IGNORING_CONFLICT = {
     name: dialect_insert(CustomerUser)
     .on_conflict_do_nothing(index_elements=["login"])
@@ -73,10 +78,45 @@ def customer_email(address: Address) -> str:
     return address.email.strip().lower()[:EMAIL_MAX]
 
 
-def find_or_record_customer(session: Session, address: Address, now: datetime) -> CustomerRef:
+class KnownCustomers:
+    """The customer_user rows of a batch's senders, read with one query and kept as the batch adds more.
+
+    Only valid while nobody else can add a customer with one of these addresses: the caller holds
+    the database's write lock (SQLite) or an advisory lock per address not yet known (PostgreSQL).
+    """
+
+    def __init__(self, emails: set[str], found: dict[str, CustomerRef]) -> None:
+        self._emails = emails
+        self._found = found
+
+    @classmethod
+    def load(cls, session: Session, emails: set[str]) -> KnownCustomers:
+        """Read the customers of these (customer_email-normalised) addresses with one SELECT."""
+        found: dict[str, CustomerRef] = {}
+        if emails:
+            rows = session.connection().execute(FIND_BY_EMAILS, {"emails": sorted(emails)})
+            for email, login, customer_id in rows:
+                found.setdefault(email, CustomerRef(login, customer_id))  # lowest id first, as find_customer
+        return cls(set(emails), found)
+
+    def lookup(self, email: str) -> tuple[bool, CustomerRef | None]:
+        """(whether this address was read, its customer if it has one)."""
+        return email in self._emails, self._found.get(email)
+
+    def add(self, email: str, customer: CustomerRef) -> None:
+        """Remember a customer the batch recorded."""
+        self._emails.add(email)
+        self._found[email] = customer
+
+
+def find_or_record_customer(
+    session: Session, address: Address, now: datetime, known: KnownCustomers | None = None
+) -> CustomerRef:
     """The sender's customer_user; a new row (login = customer_id = address) when unknown."""
     email = customer_email(address)
-    found = find_customer(session, email)
+    read, found = known.lookup(email) if known is not None else (False, None)
+    if found is None and not read:
+        found = find_customer(session, email)
     if found is not None:
         return found
     first, last = _split_name(address)
@@ -95,4 +135,6 @@ def find_or_record_customer(session: Session, address: Address, now: datetime) -
     recorded = _insert_ignoring_conflict(session, values) or find_customer(session, email)
     if recorded is None:
         raise MailgateError(f"customer {email!r} could neither be found nor recorded")
+    if known is not None:
+        known.add(email, recorded)
     return recorded

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +21,9 @@ from schema import (
     TicketHistory,
 )
 from schema.pipeline import Decision, TicketLink, TicketTag
+
+if TYPE_CHECKING:
+    from mailgate.tickets.customers import KnownCustomers
 
 SYSTEM_USER = 1
 HISTORY_NAME_MAX = 200
@@ -116,6 +119,7 @@ class TicketWriter:
         self.user_id = user_id
         self._pending: dict[Table, list[dict[str, Any]]] = defaultdict(list)
         self._tickets: list[TicketRow] = []
+        self.customers: KnownCustomers | None = None  # the batch's senders, read once (pipeline)
 
     def create_ticket(self, spec: NewTicket, system_id: str) -> TicketRow:
         """Insert the ticket now (its id is needed by everything else) with a fresh DateChecksum number."""

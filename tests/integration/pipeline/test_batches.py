@@ -135,13 +135,18 @@ def test_a_batch_takes_waiting_rows_oldest_first_and_threads_replies_within_it(g
     reply = accept(gateway, mail(subject="Re: Scanner jams", in_reply_to=parent_id))
     more = [accept(gateway, mail(subject=f"Other {n}")) for n in range(4)]
     own = accept(gateway, mail(subject="The row the message was for"))
-    results = processor(gateway, batch_size=4).process_batch(own)
+    worker = processor(gateway, batch_size=4)
+    results = worker.process_batch(own)
     # its own row plus the three oldest waiting rows, in the order they were stored
     assert [result.spool_id for result in results] == [parent, reply, more[0], own]
     by_id = {result.spool_id: result for result in results}
     assert by_id[parent].outcome == "new_ticket" and by_id[reply].outcome == "followup"
     assert by_id[reply].ticket_id == by_id[parent].ticket_id
-    rest = processor(gateway, batch_size=4).process_batch(own)  # own row done: drains what waits
+    # the reply's own message reaches the worker that committed it: nothing to do, no transaction
+    assert worker.process_batch(reply) == []
+    assert spool_rows(gateway, [more[1]])[more[1]].state == "received"
+    # on another worker the message finds its row done and drains what waits
+    rest = processor(gateway, batch_size=4).process_batch(reply)
     assert [result.spool_id for result in rest] == more[1:]
 
 
