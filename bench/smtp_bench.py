@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -124,17 +125,12 @@ def start(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> subp
     return subprocess.Popen(argv, env=env, cwd=cwd, stderr=subprocess.DEVNULL)
 
 
-def checkout(revision: str) -> Path:
-    """The tree of a git revision of this repository, unpacked under bench/out (to run it beside HEAD)."""
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", revision], cwd=REPO, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    tree = OUT / f"rev-{commit}"
-    if not tree.exists():
-        tree.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", commit], cwd=REPO, check=True, capture_output=True)
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    return tree
+def checkout(revision: str, into: Path) -> Path:
+    """The tree of a git revision of this repository, unpacked into a scratch folder outside the repository
+    (inside it, mypy and pytest would take it for part of the project)."""
+    archive = subprocess.run(["git", "archive", revision], cwd=REPO, check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
 
 
 def cpu_seconds(pid: int) -> float:
@@ -144,7 +140,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def intake_rates(
-    args: argparse.Namespace, base_env: dict[str, str]
+    args: argparse.Namespace, base_env: dict[str, str], scratch: Path
 ) -> list[tuple[float, float, float | None]]:
     """(sink, mailgate, mailgate at --compare) mails per second, round by round: they take turns, so
     that whatever else the machine is doing weighs on all alike."""
@@ -154,7 +150,7 @@ def intake_rates(
         start([*MAILGATE, "smtp"], {**base_env, "MAILGATE_SMTP_LISTEN": f"127.0.0.1:{smtp_port}"}),
     ]
     if args.compare:
-        tree = checkout(args.compare)  # run from there: `python -c` puts the working directory first
+        tree = checkout(args.compare, scratch)  # run from there: `python -c` puts the cwd first
         old_env = {**base_env, "MAILGATE_SMTP_LISTEN": f"127.0.0.1:{old_port}", "PYTHONPATH": str(tree)}
         servers.append(start([*MAILGATE, "smtp"], old_env, cwd=tree))
     rounds: list[tuple[float, float, float | None]] = []
@@ -231,7 +227,8 @@ def main() -> None:
     name, url = scratch_database()
     try:
         subprocess.run([*MAILGATE, "init"], env=bench_env(url), check=True, capture_output=True)
-        rounds = intake_rates(args, bench_env(url))
+        with tempfile.TemporaryDirectory(prefix="mailgate-rev-") as scratch:
+            rounds = intake_rates(args, bench_env(url), Path(scratch))
         stored = count(name, "true")
     finally:
         drop_database(name)
