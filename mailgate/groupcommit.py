@@ -45,7 +45,8 @@ class GroupCommitter(Generic[Item, Result]):
 
     `store(items)` returns one outcome per item, a result or an exception; an exception it raises
     itself fails the whole batch. While a batch is being stored the next one gathers, so the batch
-    size follows the load: one item when idle, up to max_batch under many concurrent callers.
+    size follows the load: one item when idle, up to max_batch items (or items weighing max_weight,
+    e.g. bytes) under many concurrent callers.
     `after(items, outcomes)` runs once the futures are answered (e.g. to queue the stored mails).
     """
 
@@ -55,11 +56,15 @@ class GroupCommitter(Generic[Item, Result]):
         after: Callable[[Sequence[Item], Sequence[Result | Exception]], None] | None = None,
         *,
         max_batch: int = MAX_BATCH,
+        weigh: Callable[[Item], int] | None = None,
+        max_weight: int = 0,
         name: str = "group-commit",
     ) -> None:
         self._store = store
         self._after = after
         self._max_batch = max_batch
+        self._weigh = weigh
+        self._max_weight = max_weight
         self._name = name
         self._queue: queue.SimpleQueue[list[_Pending[Item, Result]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -103,15 +108,18 @@ class GroupCommitter(Generic[Item, Result]):
     def _gather(
         self, first: list[_Pending[Item, Result]] | None
     ) -> tuple[list[_Pending[Item, Result]], bool]:
-        """The first waiting group and the others already queued (up to max_batch); True once told to stop."""
+        """The first waiting group and others already queued (up to the limits); True once told to stop."""
         batch: list[_Pending[Item, Result]] = []
+        weight = 0
         group = first
         while True:
             if group is None:
                 return batch, True
             # a caller that gave up (its future cancelled) is not stored
             batch.extend(pending for pending in group if pending.future.set_running_or_notify_cancel())
-            if len(batch) >= self._max_batch:
+            if self._weigh is not None:
+                weight += sum(self._weigh(pending.item) for pending in group)
+            if len(batch) >= self._max_batch or (self._weigh is not None and weight >= self._max_weight):
                 return batch, False
             try:
                 group = self._queue.get_nowait()

@@ -22,6 +22,8 @@ __all__ = ["Accepted", "ImapOrigin", "Intake", "NewMail", "new_mail"]
 log = logging.getLogger(__name__)
 
 Outcome = Accepted | StorageUnavailableError
+# a batch stops growing at this many bytes of mail: one INSERT stays far below PostgreSQL's 1 GB message
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 def new_mail(
@@ -61,7 +63,11 @@ class Intake:
         self._on_stored = on_stored
         self._statements: SpoolStatements | None = None
         self._writer: GroupCommitter[NewMail, Accepted] = GroupCommitter(
-            self._store_many, self._notify_stored, name="spool-writer"
+            self._store_many,
+            self._notify_stored,
+            weigh=_size,
+            max_weight=BATCH_BYTES,
+            name="spool-writer",
         )
 
     @property
@@ -162,6 +168,10 @@ class Intake:
                         outcome.spool_id,
                         exc_info=True,
                     )
+
+
+def _size(mail: NewMail) -> int:
+    return len(mail.raw)
 
 
 def _unavailable(mail: NewMail, failed: BatchFailedError) -> StorageUnavailableError:

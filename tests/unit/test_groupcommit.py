@@ -95,3 +95,15 @@ def test_close_stores_what_is_queued_and_refuses_more() -> None:
     assert queued.done() and queued.result() == 20
     with pytest.raises(RuntimeError):
         writer.submit(4)
+
+
+def test_a_batch_stops_growing_at_max_weight() -> None:
+    store = GatedStore()
+    writer: GroupCommitter[int, int] = GroupCommitter(store, weigh=lambda item: item, max_weight=10)
+    writer.submit(0)
+    assert store.entered.wait(10)
+    futures = [writer.submit(n) for n in (4, 6, 2, 8, 12, 2)]
+    store.gate.set()
+    assert [future.result(10) for future in futures] == [40, 60, 20, 80, 120, 20]
+    writer.close()
+    assert store.batches == [[0], [4, 6], [2, 8], [12], [2]]
