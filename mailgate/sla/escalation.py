@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
+from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from mailgate.followup.policy import is_auto_generated
@@ -179,13 +180,8 @@ def is_auto_generated_mail(raw: bytes) -> bool:
     return False
 
 
-def _auto_generated(session: Session, article_id: int) -> bool:
-    """Whether a stored mail is auto-generated (the first 64 KiB of its raw source are read)."""
-    encoded = session.scalar(
-        select(func.substr(ArticleDataMimePlain.body, 1, _RAW_PREFIX_CHARS)).where(
-            ArticleDataMimePlain.article_id == article_id
-        )
-    )
+def _stored_mail_is_auto_generated(encoded: str | None) -> bool:
+    """Whether a stored mail (base64 of its first 64 KiB, as in article_data_mime_plain) is auto-generated."""
     if not encoded:
         return False
     try:
@@ -193,6 +189,22 @@ def _auto_generated(session: Session, article_id: int) -> bool:
     except (binascii.Error, ValueError):
         return False
     return is_auto_generated_mail(raw)
+
+
+_CUSTOMER_VISIBLE = and_(ArticleSenderType.name == "customer", Article.is_visible_for_customer == 1)
+_NEW_ARTICLES = (
+    select(
+        Article.id,
+        Article.create_time,
+        Article.is_visible_for_customer,
+        ArticleSenderType.name,
+        # only a customer's mail needs its raw source (is it an out-of-office?)
+        case((_CUSTOMER_VISIBLE, func.substr(ArticleDataMimePlain.body, 1, _RAW_PREFIX_CHARS)), else_=None),
+    )
+    .join(ArticleSenderType, ArticleSenderType.id == Article.article_sender_type_id)
+    .outerjoin(ArticleDataMimePlain, ArticleDataMimePlain.article_id == Article.id)
+    .order_by(Article.id)
+)
 
 
 def _set_update_start(clock: SlaClock, moment: datetime) -> None:
@@ -203,17 +215,14 @@ def _set_update_start(clock: SlaClock, moment: datetime) -> None:
 def read_articles(session: Session, clock: SlaClock) -> None:
     """Advance the clock over the ticket's articles it has not seen (first response, latest contact)."""
     rows = session.execute(
-        select(Article.id, Article.create_time, Article.is_visible_for_customer, ArticleSenderType.name)
-        .join(ArticleSenderType, ArticleSenderType.id == Article.article_sender_type_id)
-        .where(Article.ticket_id == clock.ticket_id, Article.id > clock.last_article_id)
-        .order_by(Article.id)
+        _NEW_ARTICLES.where(Article.ticket_id == clock.ticket_id, Article.id > clock.last_article_id)
     ).all()
-    for article_id, created, visible, sender in rows:
+    for article_id, created, visible, sender, raw in rows:
         if sender == "agent" and visible:
             clock.first_response_at = clock.first_response_at or created
             _set_update_start(clock, created)
             clock.last_contact = "agent"
-        elif sender == "customer" and visible and not _auto_generated(session, article_id):
+        elif sender == "customer" and visible and not _stored_mail_is_auto_generated(raw):
             if clock.last_contact != "customer":
                 _set_update_start(clock, created)
                 clock.last_contact = "customer"
@@ -245,6 +254,7 @@ class _TicketFacts:
     columns: tuple[int, ...]
     targets: Targets
     calendar: tuple[CalendarRow | None, CalendarRow | None]  # the named calendar's row, the 'default' row
+    clock: dict[str, Any] | None  # the stored mailgate_sla_clock row, None if there is none yet
 
 
 _COLUMNS = (
@@ -253,38 +263,86 @@ _COLUMNS = (
     "escalation_solution_time",
     "escalation_time",
 )
+_CLOCK_COLUMNS = tuple(column.key for column in SlaClock.__table__.columns)
 _NAMED = aliased(SlaCalendar, name="named_calendar")
 _FALLBACK = aliased(SlaCalendar, name="default_calendar")
-_CALENDAR_NAME = case((Ticket.sla_id.is_not(None), Sla.calendar_name), else_=Queue.calendar_name)
-_FACTS = (
-    select(
-        Ticket.create_time,
-        Ticket.sla_id,
-        TicketStateType.name,
-        *(getattr(Ticket, column) for column in _COLUMNS),
-        *_target_columns(Queue),
-        *_target_columns(Sla),
-        *calendar_columns(_NAMED),
-        *calendar_columns(_FALLBACK),
-    )
-    .join(TicketState, TicketState.id == Ticket.ticket_state_id)
-    .join(TicketStateType, TicketStateType.id == TicketState.type_id)
+_TARGET_PARTS: dict[str, list[Any]] = {
+    "ticket": [Ticket.sla_id],
+    "columns": [getattr(Ticket, column) for column in _COLUMNS],
+    "queue": _target_columns(Queue),
+    "sla": _target_columns(Sla),
+}
+_DETAIL_PARTS: dict[str, list[Any]] = {
+    "ticket": [Ticket.create_time, TicketStateType.name],
+    "named": calendar_columns(_NAMED),
+    "fallback": calendar_columns(_FALLBACK),
+    "clock": [getattr(SlaClock, column) for column in _CLOCK_COLUMNS],
+}
+
+
+def _slices(parts: dict[str, list[Any]]) -> dict[str, slice]:
+    """Where each part's columns are in a row of all parts' columns."""
+    ends = list(accumulate(len(columns) for columns in parts.values()))
+    return {
+        name: slice(end - len(columns), end) for (name, columns), end in zip(parts.items(), ends, strict=True)
+    }
+
+
+def _all(parts: dict[str, list[Any]]) -> list[Any]:
+    return [column for columns in parts.values() for column in columns]
+
+
+_TARGET_SLICES, _DETAIL_SLICES = _slices(_TARGET_PARTS), _slices(_DETAIL_PARTS)
+# first read: the targets (all most tickets need: a queue without targets ends here)
+_TARGETS = (
+    select(*_all(_TARGET_PARTS))
     .join(Queue, Queue.id == Ticket.queue_id)
     .outerjoin(Sla, Sla.id == Ticket.sla_id)
-    .outerjoin(_NAMED, _NAMED.name == _CALENDAR_NAME)
+)
+# second read, with targets only: creation, state type, the calendar rows and the clock
+_DETAILS = (
+    select(*_all(_DETAIL_PARTS))
+    .join(TicketState, TicketState.id == Ticket.ticket_state_id)
+    .join(TicketStateType, TicketStateType.id == TicketState.type_id)
+    .outerjoin(_NAMED, _NAMED.name == bindparam("calendar_name"))
     .outerjoin(_FALLBACK, _FALLBACK.name == DEFAULT_NAME)
+    .outerjoin(SlaClock, SlaClock.ticket_id == Ticket.id)
 )
 
 
-def _facts(session: Session, ticket_id: int) -> _TicketFacts | None:
-    """The ticket's creation, state type, escalation columns, targets and calendar rows, in one read."""
-    row = session.execute(_FACTS.where(Ticket.id == ticket_id)).first()
+@dataclass(frozen=True, slots=True)
+class _TicketTargets:
+    columns: tuple[int, ...]
+    targets: Targets
+
+
+def _targets_for(session: Session, ticket_id: int) -> _TicketTargets | None:
+    """The ticket's escalation columns and its SLA's (else its queue's) targets."""
+    row = session.execute(_TARGETS.where(Ticket.id == ticket_id)).first()
     if row is None:
         return None
+    (sla_id,) = row[_TARGET_SLICES["ticket"]]
     # the SLA's targets when the ticket has one (Znuny: even where they are 0), else the queue's
-    targets = _targets_of(row[14:21] if row[1] else row[7:14])
-    calendars = (tuple(row[21:27]), tuple(row[27:33]))
-    return _TicketFacts(row[0], row[2].lower(), tuple(int(v or 0) for v in row[3:7]), targets, calendars)
+    targets = _targets_of(row[_TARGET_SLICES["sla"]] if sla_id else row[_TARGET_SLICES["queue"]])
+    return _TicketTargets(tuple(int(value or 0) for value in row[_TARGET_SLICES["columns"]]), targets)
+
+
+def _facts(session: Session, ticket_id: int, found: _TicketTargets) -> _TicketFacts:
+    """Creation, state type, calendar rows and clock of a ticket that has targets."""
+    row = session.execute(
+        _DETAILS.where(Ticket.id == ticket_id), {"calendar_name": found.targets.calendar_name}
+    ).one()
+    created, state_type = row[_DETAIL_SLICES["ticket"]]
+    calendars = (tuple(row[_DETAIL_SLICES["named"]]), tuple(row[_DETAIL_SLICES["fallback"]]))
+    clock = dict(zip(_CLOCK_COLUMNS, row[_DETAIL_SLICES["clock"]], strict=True))
+    return _TicketFacts(
+        created,
+        state_type.lower(),
+        found.columns,
+        found.targets,
+        calendars,
+        clock if clock["ticket_id"] is not None else None,
+    )
 
 
 def _stops(
@@ -296,38 +354,56 @@ def _stops(
             add_history(session, clock.ticket_id, history_type(target, "stop"), now)
 
 
-def _write(session: Session, ticket_id: int, facts: _TicketFacts, escalations: Escalations) -> None:
+def _write_columns(
+    session: Session, ticket_id: int, before: tuple[int, ...], escalations: Escalations
+) -> None:
     d = escalations.deadlines
     values = (d["response"], d["update"], d["solution"], escalations.earliest)
-    if values != facts.columns:
+    if values != before:
         session.execute(
             update(Ticket).where(Ticket.id == ticket_id).values(dict(zip(_COLUMNS, values, strict=True)))
         )
 
 
-def _new_clock(session: Session, ticket_id: int, now: datetime) -> SlaClock:
-    clock = SlaClock(ticket_id=ticket_id, last_article_id=0, changed_at=now)
+def _clock_of(ticket_id: int, stored: dict[str, Any] | None, now: datetime) -> SlaClock:
+    """A detached SlaClock from the stored values (or a fresh one); written back by _save_clock."""
+    if stored is not None:
+        return SlaClock(**stored)
+    clock = SlaClock(ticket_id=ticket_id, last_article_id=0, changed_at=now, next_alert=0)
     for target in TARGETS:
         for kind in ("paused", "warn", "warned", "escalated"):
             setattr(clock, f"{target}_{kind}", 0)
-    clock.next_alert = 0
-    session.add(clock)
+    for name in ("first_response_at", "solved_at", "update_start", "last_contact", "paused_since"):
+        setattr(clock, name, None)
     return clock
+
+
+def _save_clock(session: Session, clock: SlaClock, stored: dict[str, Any] | None, now: datetime) -> None:
+    """INSERT the clock, or UPDATE the columns that changed (never the alert marks the check writes)."""
+    values = {column: getattr(clock, column) for column in _CLOCK_COLUMNS}
+    if stored is None:
+        session.execute(insert(SlaClock).values(values))
+        return
+    changed = {column: value for column, value in values.items() if stored[column] != value}
+    if changed:
+        changed["changed_at"] = now
+        session.execute(update(SlaClock).where(SlaClock.ticket_id == clock.ticket_id).values(changed))
 
 
 def refresh_escalations(
     session: Session, ticket_id: int, now: datetime, calendars: CalendarStore | None = None
 ) -> Escalations:
     """Recompute the ticket's escalation columns (call after the event's articles and state are written)."""
-    facts = _facts(session, ticket_id)
-    if facts is None:
+    found = _targets_for(session, ticket_id)
+    if found is None:
         return Escalations.none()
+    if not found.targets.any():  # the common case costs one read; a stale clock finds nothing due
+        if any(found.columns):
+            _write_columns(session, ticket_id, found.columns, Escalations.none())
+        return Escalations.none()
+    facts = _facts(session, ticket_id, found)
     targets = facts.targets
-    if not targets.any():  # the common case costs two reads; a stale clock finds nothing due
-        _write(session, ticket_id, facts, Escalations.none())
-        return Escalations.none()
-    # locked: the alert check never marks alerts on a clock this transaction is recomputing
-    clock = session.get(SlaClock, ticket_id, with_for_update=True) or _new_clock(session, ticket_id, now)
+    clock = _clock_of(ticket_id, facts.clock, now)
     calendar = (calendars or CalendarStore()).resolve(targets.calendar_name, *facts.calendar)
     read_articles(session, clock)
     closed = facts.state_type.startswith(CLOSED_PREFIXES)
@@ -341,8 +417,8 @@ def refresh_escalations(
     escalations = Escalations.none() if stopped else compute(calendar, targets, clock, facts.created)
     for target in TARGETS:
         setattr(clock, f"{target}_warn", escalations.warnings[target])
-    clock.next_alert, clock.changed_at = next_alert(clock, escalations), now
+    clock.next_alert = next_alert(clock, escalations)
     _stops(session, clock, facts, escalations, now)
-    _write(session, ticket_id, facts, escalations)
-    session.flush()
+    _write_columns(session, ticket_id, facts.columns, escalations)
+    _save_clock(session, clock, facts.clock, now)
     return escalations
