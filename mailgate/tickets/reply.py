@@ -16,6 +16,7 @@ from mailgate.errors import MailgateError
 from mailgate.followup.message_ids import message_id_md5
 from mailgate.outbound.lookup import Mailbox, customer_mailbox, last_customer_mail, queue_sender, ticket
 from mailgate.outbound.outbox import OutboundRequest, enqueue_outbound
+from mailgate.sla.escalation import refresh_escalations
 from mailgate.ticketnumber import DEFAULT_STYLE, SubjectStyle, build_subject
 from mailgate.tickets.articles import ARTICLE_INSERT, HTML_BODY_FILENAME, SUBJECT_MAX
 from mailgate.tickets.clock import epoch
@@ -149,6 +150,7 @@ def reply(
     else:
         writer.history(ticket_row, "SendAnswer", f"%%{_listed(envelope.to + envelope.cc)}", article_id)
     writer.flush()
+    refresh_escalations(session, ticket_id, now)  # SLA: first response met, update clock restarted
     outbox_id = None
     if not internal:
         request = OutboundRequest(

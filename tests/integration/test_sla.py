@@ -20,6 +20,7 @@ from mailgate.settings import Settings
 from mailgate.sla.alerts import check_escalations
 from mailgate.sla.calendars import save_calendar
 from mailgate.sla.escalation import refresh_escalations
+from mailgate.tickets.reply import reply
 from notifier.compose import compose
 from notifier.render import RenderContext, RenderedMail, Suppress
 from notifier.renderers import build_registry
@@ -382,3 +383,34 @@ def test_alert_renders_to_the_queue_agents_and_is_dropped_once_answered(desk: De
     with desk.services.sessions() as session:
         row = session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == ticket_id)).one()
         assert isinstance(renderer.render(session, row, ctx), Suppress)
+
+
+def test_the_reply_service_meets_the_first_response(desk: Desk) -> None:
+    _configure(desk, response=240, update_time=120)
+    ticket_id = _new_ticket(desk, berlin(2026, 12, 10, 9, 0))  # Thursday
+    assert desk.ticket(ticket_id).escalation_response_time == epoch(2026, 12, 10, 14, 0)
+    with desk.services.sessions.begin() as session:
+        reply(
+            session,
+            ticket_id,
+            2,
+            "Here is the answer.",
+            now=berlin(2026, 12, 10, 9, 30),
+            secret="s",
+            fqdn="mg.example.org",
+        )
+    answered = desk.ticket(ticket_id)
+    assert answered.escalation_response_time == 0
+    assert answered.escalation_update_time == epoch(2026, 12, 10, 11, 30)
+    with desk.services.sessions.begin() as session:  # an internal note is no answer to the customer
+        reply(
+            session,
+            ticket_id,
+            2,
+            "Note to self.",
+            internal=True,
+            now=berlin(2026, 12, 10, 10, 0),
+            secret="s",
+            fqdn="mg.example.org",
+        )
+    assert desk.ticket(ticket_id).escalation_update_time == epoch(2026, 12, 10, 11, 30)
