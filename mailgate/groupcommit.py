@@ -70,7 +70,13 @@ class GroupCommitter(Generic[Item, Result]):
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._in_flight = 0
         self.stats = BatchStats()
+
+    @property
+    def waiting(self) -> int:
+        """How many items are handed in and not yet answered: queued or in the batch being stored."""
+        return self._queue.qsize() + self._in_flight
 
     def submit(self, item: Item) -> Future[Result]:
         """Queue the item for the next batch; the future resolves once its batch is stored (or failed)."""
@@ -128,12 +134,14 @@ class GroupCommitter(Generic[Item, Result]):
 
     def _write(self, batch: list[_Pending[Item, Result]]) -> None:
         items = [pending.item for pending in batch]
+        self._in_flight = len(batch)
         try:
             outcomes = self._store(items)
         except Exception as exc:  # the whole batch failed: every caller hears of it
             log.warning("%s: a batch of %d failed: %s", self._name, len(batch), exc)
             outcomes = [exc] * len(batch)
         self.stats.record(len(batch))
+        self._in_flight = 0
         for pending, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 pending.future.set_exception(outcome)

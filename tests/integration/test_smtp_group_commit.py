@@ -109,7 +109,10 @@ def test_concurrent_sessions_share_a_commit_and_hear_250_only_after_it(engine: E
             senders = [threading.Thread(target=send, args=(port, mid, replies)) for mid in ids]
             for thread in senders:
                 thread.start()
-            time.sleep(1.5)  # every session is in DATA, waiting on the writer, which waits on the lock
+            deadline = time.monotonic() + 30
+            while intake.writer.waiting < SESSIONS and time.monotonic() < deadline:
+                time.sleep(0.05)  # the writer is stuck in its first batch; the other mails queue behind it
+            time.sleep(0.2)
             assert replies == {}, "a session heard back before its mail could be committed"
             released = time.monotonic()
         for thread in senders:
@@ -121,7 +124,7 @@ def test_concurrent_sessions_share_a_commit_and_hear_250_only_after_it(engine: E
         spool_id = int(re.search(rb"queued as (\d+)", reply).group(1))  # type: ignore[union-attr]
         assert rows_with(engine, message_id) == [(spool_id, "received", None)]
     assert intake.writer.stats.items == SESSIONS
-    assert intake.writer.stats.largest >= SESSIONS // 2, intake.writer.stats  # they shared a transaction
+    assert intake.writer.stats.batches <= 2, intake.writer.stats  # they shared transactions
     intake.close()
 
 
