@@ -38,6 +38,7 @@ from mailgate.sla.escalation import refresh_escalations
 from mailgate.tickets.clock import now_utc
 from mailgate.tickets.customers import KnownCustomers, customer_email
 from mailgate.tickets.lookups import Lookups, load_lookups
+from mailgate.tickets.numbers import CounterReserve
 from mailgate.tickets.writer import TicketWriter, without_nul
 from parsers import parse
 from parsers.model import ParsedMessage
@@ -215,10 +216,11 @@ class _RecentlyFinished:
 
 @dataclass(frozen=True, slots=True)
 class _Batch:
-    """What the mails of one batch share: the configuration fingerprint, their senders, their finish."""
+    """What the mails of one batch share: configuration fingerprint, senders, ticket counters, finish."""
 
     fingerprint: tuple[object, ...] | None
     customers: KnownCustomers
+    numbers: CounterReserve
     finish: _Finish
 
 
@@ -340,11 +342,11 @@ class InboundProcessor:
         parsed = [parse(claimed.raw) for claimed in batch]
         fingerprint = self._serialise_threads(session, parsed)
         senders = {customer_email(mail.from_) for mail in parsed if mail.from_} if len(batch) > 1 else set()
-        shared = _Batch(fingerprint, KnownCustomers.load(session, senders), _Finish())
-        results = [
-            self._process_in(session, claimed, mail, shared)
-            for claimed, mail in zip(batch, parsed, strict=True)
-        ]
+        shared = _Batch(fingerprint, KnownCustomers.load(session, senders), CounterReserve(), _Finish())
+        results = []
+        for index, (claimed, mail) in enumerate(zip(batch, parsed, strict=True)):
+            shared.numbers.wanted = len(batch) - index  # at most this many new tickets still to come
+            results.append(self._process_in(session, claimed, mail, shared))
         shared.finish.write(session)
         return results
 
@@ -385,7 +387,7 @@ class InboundProcessor:
         context = dataclasses.replace(context, account_queue_id=claimed.account_queue_id)
         plan = plan_mail(session, parsed, context)
         writer = TicketWriter(session, context.lookups, self._clock())
-        writer.customers = shared.customers
+        writer.customers, writer.numbers = shared.customers, shared.numbers
         applied = apply_plan(
             writer,
             parsed,

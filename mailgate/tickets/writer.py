@@ -11,7 +11,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from mailgate.tickets.lookups import Lookups
-from mailgate.tickets.numbers import allocate_ticket_number
+from mailgate.tickets.numbers import CounterReserve, allocate_ticket_number
 from schema import (
     ArticleDataMime,
     ArticleDataMimeAttachment,
@@ -120,10 +120,11 @@ class TicketWriter:
         self._pending: dict[Table, list[dict[str, Any]]] = defaultdict(list)
         self._tickets: list[TicketRow] = []
         self.customers: KnownCustomers | None = None  # the batch's senders, read once (pipeline)
+        self.numbers: CounterReserve | None = None  # the batch's ticket number counters (pipeline)
 
     def create_ticket(self, spec: NewTicket, system_id: str) -> TicketRow:
         """Insert the ticket now (its id is needed by everything else) with a fresh DateChecksum number."""
-        tn = allocate_ticket_number(self.session, system_id, self.now)
+        tn = allocate_ticket_number(self.session, system_id, self.now, self.numbers)
         values = {
             "tn": tn,
             "title": spec.title[:TITLE_MAX],

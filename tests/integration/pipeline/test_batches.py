@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 
 from mailgate.pipeline.process import InboundProcessor
 from mailgate.secret import installation_secret
+from mailgate.ticketnumber import is_valid_ticket_number
 from schema import Article, ArticleDataMime, InboundMail, InboundSource, Ticket
 from schema.pipeline import Decision
 from tests.integration.pipeline.support import Gateway, mail, new_id
@@ -183,3 +184,7 @@ def test_concurrent_batches_ticket_every_row_exactly_once(gateway: Gateway) -> N
             ).all()
         )
     assert len(tickets) == len(ids)
+    with gateway.session() as session:  # ticket numbers come from counters reserved per batch
+        numbers = session.scalars(select(Ticket.tn).where(Ticket.id.in_(set(tickets.values())))).all()
+    system_id = gateway.services.settings.system_id
+    assert len(set(numbers)) == len(numbers) and all(is_valid_ticket_number(tn, system_id) for tn in numbers)
