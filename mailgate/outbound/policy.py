@@ -130,13 +130,26 @@ def undeliverable_refusal(session: Session, email: str) -> Refusal | None:
     return Refusal("undeliverable", reason)
 
 
+def recipient_lock_key(parsed: ParsedMessage) -> int | None:
+    """The advisory lock key of the address an auto-reply to this mail would go to (None: no address).
+
+    The pipeline takes it up front, sorted with a batch's other locks, so that two batches sharing two
+    recipients in opposite order never deadlock; the policy's own lock is then a re-entrant no-op.
+    """
+    recipient = auto_reply_recipient(parsed)
+    return None if recipient is None else _lock_key(recipient.email.strip().lower()[:250])
+
+
+def _lock_key(key: str) -> int:
+    digest = hashlib.blake2b(f"auto-reply:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def _lock_recipient(session: Session, key: str) -> None:
     """PostgreSQL: serialise workers counting and writing auto-replies to the same address."""
     if session.get_bind().dialect.name != "postgresql":
         return  # SQLite: the pipeline's transaction already holds the database's write lock
-    digest = hashlib.blake2b(f"auto-reply:{key}".encode(), digest_size=8).digest()
-    lock_key = int.from_bytes(digest, "big", signed=True)
-    session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
+    session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(key)})
 
 
 def _counting(condition: ColumnElement[bool]) -> Select[Any]:

@@ -27,6 +27,7 @@ from mailgate.agentmail.planning import AgentMailConfig
 from mailgate.followup.chain import FollowupChain, build_chain
 from mailgate.followup.message_ids import thread_message_ids
 from mailgate.outbound.events import EventOptions, on_mail_applied
+from mailgate.outbound.policy import recipient_lock_key
 from mailgate.pipeline.apply import Applied, apply_plan
 from mailgate.pipeline.plan import Plan
 from mailgate.pipeline.planner import PlanContext, plan_mail
@@ -411,16 +412,19 @@ class InboundProcessor:
         """Serialise mails of one thread; returns the configuration fingerprint when it was read too.
 
         PostgreSQL: one statement relaxes the commit, takes the advisory locks of every thread in the
-        batch and of every sender not yet a customer (all at once and sorted, so two workers never
-        deadlock: not on a thread, nor on inserting the same new customer_user row in two batches) and
+        batch, of every auto-reply recipient and of every sender not yet a customer (all at once and
+        sorted, so two workers never deadlock: not on a thread, not on an address's auto-reply count,
+        nor on inserting the same new customer_user row in two batches) and
         reads the fingerprint. SQLite needs nothing: the claiming UPDATE already holds the database's
         write lock.
         """
         if session.get_bind().dialect.name != "postgresql":
             return None
-        keys = sorted({_thread_key(item) for parsed in mails for item in thread_keys(parsed)})
+        keys = {_thread_key(item) for parsed in mails for item in thread_keys(parsed)}
+        keys.update(key for key in map(recipient_lock_key, mails) if key is not None)
         senders = sorted({customer_email(parsed.from_) for parsed in mails if parsed.from_})
-        values = {"keys": keys, "senders": senders, "sender_keys": [_customer_key(item) for item in senders]}
+        sender_keys = [_customer_key(item) for item in senders]
+        values = {"keys": sorted(keys), "senders": senders, "sender_keys": sender_keys}
         return tuple(session.execute(self._postgresql_lock_sql(), values).one())[2:]
 
     def _postgresql_lock_sql(self) -> TextClause:

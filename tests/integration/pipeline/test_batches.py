@@ -8,15 +8,18 @@ and the others of its batch land. Concurrent batches never ticket a spool row tw
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 
+from mailgate.outbound.policy import recipient_lock_key
 from mailgate.pipeline.process import InboundProcessor
 from mailgate.secret import installation_secret
 from mailgate.ticketnumber import is_valid_ticket_number
+from parsers import parse
 from schema import Article, ArticleDataMime, InboundMail, InboundSource, Ticket
 from schema.pipeline import Decision
 from tests.integration.pipeline.support import Gateway, mail, new_id
@@ -188,3 +191,45 @@ def test_concurrent_batches_ticket_every_row_exactly_once(gateway: Gateway) -> N
         numbers = session.scalars(select(Ticket.tn).where(Ticket.id.in_(set(tickets.values())))).all()
     system_id = gateway.services.settings.system_id
     assert len(set(numbers)) == len(numbers) and all(is_valid_ticket_number(tn, system_id) for tn in numbers)
+
+
+@pytest.mark.timeout(60)
+def test_a_batch_takes_its_auto_reply_recipients_locks_before_writing_anything(gateway: Gateway) -> None:
+    """Recipient locks come with the batch's sorted lock statement, so two batches sharing two recipients
+    in opposite order queue up at the start instead of deadlocking half-way (PostgreSQL)."""
+    if dialect(gateway) != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite's write lock serialises batches")
+    raw = mail(subject="Locked recipient", sender="Locked <locked@recipient.example>")
+    spool_id = accept(gateway, raw)
+    key = recipient_lock_key(parse(raw))
+    assert key is not None
+    holder = gateway.services.engine.connect()
+    try:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(processor(gateway, batch_size=4).process_batch, spool_id)
+            waiting = _wait_for_advisory_waiter(holder)
+            assert "unnest" in waiting  # the batch's own lock statement, before any ticket row
+            assert spool_rows(gateway, [spool_id])[spool_id].state == "received"
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            holder.commit()
+            assert [result.state for result in running.result(30)] == ["done"]
+    finally:
+        holder.close()
+
+
+def _wait_for_advisory_waiter(connection: Connection) -> str:
+    """The query of the backend waiting for an advisory lock (polls for up to 10 seconds)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = connection.execute(
+            text(
+                "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND wait_event = 'advisory' AND datname = current_database()"
+            )
+        ).scalar()
+        connection.commit()
+        if found:
+            return str(found)
+        time.sleep(0.05)
+    raise AssertionError("no backend waited for the held advisory lock")
