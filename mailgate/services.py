@@ -24,7 +24,8 @@ class Services:
     intake: Intake
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Store what the intake still holds (its writer thread stops), then release the connections."""
+        self.intake.close()
         self.engine.dispose()
 
 
