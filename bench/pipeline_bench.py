@@ -1,6 +1,6 @@
 """Ingest throughput: spool rows turned into tickets per second, PostgreSQL + Redis, worker processes.
 
-Run: .venv/bin/python bench/pipeline_bench.py [--mails 2000] [--processes 2] [--threads 4]
+Run: .venv/bin/python bench/pipeline_bench.py [--mails 2000] [--processes 4] [--threads 1]
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and Redis at 127.0.0.1:6379. It creates a
 scratch database, stores 5 KB mails in the spool (70 % new tickets, 30 % replies by In-Reply-To),
@@ -244,8 +244,8 @@ def main() -> None:
     )
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--single", type=int, default=300, help="mails for the in-process single-thread run")
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=4)  # `mailgate worker`'s default on 2 cores
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     redis.Redis.from_url(REDIS_URL).flushdb()
     dbname = scratch_database()

@@ -219,8 +219,8 @@ def main() -> None:
     parser.add_argument("--e2e-mails", type=int, default=2000, help="0 skips figure 3")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--size", type=int, default=5120)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2, help="per worker process (2x2 spent least CPU)")
+    parser.add_argument("--processes", type=int, default=4, help="`mailgate worker`'s default on 2 cores")
+    parser.add_argument("--threads", type=int, default=1, help="per worker process")
     args = parser.parse_args()
     smtp_source()
 
