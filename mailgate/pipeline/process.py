@@ -421,7 +421,8 @@ class InboundProcessor:
         if session.get_bind().dialect.name != "postgresql":
             return None
         keys = {_thread_key(item) for parsed in mails for item in thread_keys(parsed)}
-        keys.update(key for key in map(recipient_lock_key, mails) if key is not None)
+        if self._config.may_auto_reply():  # else one sender's flood would run one batch at a time
+            keys.update(key for key in map(recipient_lock_key, mails) if key is not None)
         senders = sorted({customer_email(parsed.from_) for parsed in mails if parsed.from_})
         sender_keys = [_customer_key(item) for item in senders]
         values = {"keys": sorted(keys), "senders": senders, "sender_keys": sender_keys}

@@ -16,7 +16,7 @@ from mailgate.tickets.clock import now_utc
 from router import Rule, RuleSet, compile_rules
 from router.dicts import rule_from_dict, rule_to_dict
 from router.znuny import PostmasterFilterRow, rules_from_postmaster_filter
-from schema import PostmasterFilter, Queue, SystemAddress
+from schema import PostmasterFilter, Queue, QueueAutoResponse, SystemAddress
 from schema.pipeline import RoutingRule
 
 ZNUNY_FILTER_OFFSET = 1_000_000  # Znuny's filters run after mailgate's own rules
@@ -76,7 +76,7 @@ def replace_rules(session: Session, rules: Sequence[Rule]) -> None:
 
 
 def fingerprint_query() -> Select[Any]:
-    """One SELECT whose answer changes whenever a rule, filter, queue or system address changes."""
+    """One SELECT whose answer changes when a rule, filter, queue, address or auto-response link changes."""
     probes: tuple[ColumnElement[Any], ...] = (
         func.count(RoutingRule.id),
         func.max(RoutingRule.change_time),
@@ -90,6 +90,7 @@ def fingerprint_query() -> Select[Any]:
         func.count(SystemAddress.id),
         func.max(SystemAddress.change_time),
         func.sum(SystemAddress.queue_id),
+        func.count(QueueAutoResponse.id),  # last: read by PipelineConfigCache.may_auto_reply
     )
     return select(*(select(probe).scalar_subquery().label(f"fp{n}") for n, probe in enumerate(probes)))
 
@@ -122,3 +123,12 @@ class PipelineConfigCache:
                 self._config = PipelineConfig(rules, load_queue_directory(session))
                 self._key = key
             return self._config
+
+    def may_auto_reply(self) -> bool:
+        """Whether any queue had an auto-response when the configuration was last read (True if unknown).
+
+        One batch may see it late; the auto-reply policy takes its own lock as well, so this only decides
+        whether recipient locks are worth taking up front.
+        """
+        with self._lock:
+            return self._key is None or bool(self._key[-1])

@@ -11,16 +11,17 @@ import random
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pytest
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text
 
 from mailgate.outbound.policy import recipient_lock_key
 from mailgate.pipeline.process import InboundProcessor
 from mailgate.secret import installation_secret
 from mailgate.ticketnumber import is_valid_ticket_number
 from parsers import parse
-from schema import Article, ArticleDataMime, InboundMail, InboundSource, Ticket
+from schema import Article, ArticleDataMime, InboundMail, InboundSource, QueueAutoResponse, Ticket
 from schema.pipeline import Decision
 from tests.integration.pipeline.support import Gateway, mail, new_id
 
@@ -193,29 +194,69 @@ def test_concurrent_batches_ticket_every_row_exactly_once(gateway: Gateway) -> N
     assert len(set(numbers)) == len(numbers) and all(is_valid_ticket_number(tn, system_id) for tn in numbers)
 
 
+def _hold_recipient_lock(gateway: Gateway, raw: bytes) -> Connection:
+    """A connection holding the advisory lock an auto-reply to this mail's sender takes."""
+    key = recipient_lock_key(parse(raw))
+    assert key is not None
+    holder = gateway.services.engine.connect()
+    holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+    return holder
+
+
+def _with_auto_response(gateway: Gateway, present: bool) -> None:
+    """Give the Raw queue (id 2) Znuny's first auto-response, or take every assignment away."""
+    now = datetime(2026, 11, 26, 9, 0)
+    with gateway.services.sessions.begin() as session:
+        session.execute(delete(QueueAutoResponse))
+        if present:
+            session.execute(
+                insert(QueueAutoResponse).values(
+                    queue_id=2, auto_response_id=1, create_by=1, change_by=1, create_time=now, change_time=now
+                )
+            )
+
+
 @pytest.mark.timeout(60)
 def test_a_batch_takes_its_auto_reply_recipients_locks_before_writing_anything(gateway: Gateway) -> None:
     """Recipient locks come with the batch's sorted lock statement, so two batches sharing two recipients
     in opposite order queue up at the start instead of deadlocking half-way (PostgreSQL)."""
     if dialect(gateway) != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's; SQLite's write lock serialises batches")
+    _with_auto_response(gateway, present=True)
+    worker = processor(gateway, batch_size=4)
+    worker.process_batch(accept(gateway, mail(subject="Reads the configuration")))
     raw = mail(subject="Locked recipient", sender="Locked <locked@recipient.example>")
     spool_id = accept(gateway, raw)
-    key = recipient_lock_key(parse(raw))
-    assert key is not None
-    holder = gateway.services.engine.connect()
+    holder = _hold_recipient_lock(gateway, raw)
     try:
-        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
         with ThreadPoolExecutor(1) as pool:
-            running = pool.submit(processor(gateway, batch_size=4).process_batch, spool_id)
+            running = pool.submit(worker.process_batch, spool_id)
             waiting = _wait_for_advisory_waiter(holder)
             assert "unnest" in waiting  # the batch's own lock statement, before any ticket row
             assert spool_rows(gateway, [spool_id])[spool_id].state == "received"
-            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            holder.execute(text("SELECT pg_advisory_unlock_all()"))
             holder.commit()
             assert [result.state for result in running.result(30)] == ["done"]
     finally:
         holder.close()
+
+
+@pytest.mark.timeout(60)
+def test_without_auto_responses_one_senders_batches_do_not_wait_for_each_other(gateway: Gateway) -> None:
+    if dialect(gateway) != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    _with_auto_response(gateway, present=False)
+    worker = processor(gateway, batch_size=4)
+    worker.process_batch(accept(gateway, mail(subject="Reads the configuration")))
+    raw = mail(subject="Same sender again", sender="Flood <flood@recipient.example>")
+    spool_id = accept(gateway, raw)
+    holder = _hold_recipient_lock(gateway, raw)  # as another batch of this sender would
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(worker.process_batch, spool_id)
+        try:
+            assert [result.state for result in running.result(20)] == ["done"]
+        finally:
+            holder.close()  # a batch that did wait is let go, so a failure ends here
 
 
 def _wait_for_advisory_waiter(connection: Connection) -> str:
