@@ -149,3 +149,19 @@ def test_an_unexpected_error_answers_451_not_a_bouncing_500() -> None:
         code, reply = client.data(mail("unexpected"))
     assert code == 451 and reply.startswith(b"4.3.0")
     unbound.close()
+
+
+def test_over_long_lines_are_refused_and_nothing_is_stored(engine: Engine) -> None:
+    """RFC 5321 4.5.3.1: a command line over 512 octets and a text line over 1000 octets are refused."""
+    tag = uuid.uuid4().hex
+    long_line = "x" * 2000
+    raw = mail(tag).replace(b"Hello\r\n", long_line.encode() + b"\r\n")
+    with listener(Intake(session_factory(engine))) as port, smtplib.SMTP("127.0.0.1", port) as client:
+        client.ehlo()
+        code, _ = client.docmd("MAIL", "FROM:<" + "a" * 600 + "@example.com>")
+        assert code == 500
+        client.mail("jane@example.com")
+        client.rcpt("support@example.org")
+        code, reply = client.data(raw)
+    assert code == 500 and b"too long" in reply.lower()
+    assert stored(engine, tag) == []
