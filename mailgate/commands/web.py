@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from types import FrameType
 
@@ -22,13 +23,16 @@ def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 @click.pass_context
 def web(ctx: click.Context, threads: int, listen: str | None) -> None:
     """Serve the web UI for agents and admins on MAILGATE_WEB_LISTEN with waitress."""
+    from mailgate.workers.plugins import queue_committed_outbox
     from webui.app import create_app
     from webui.server import WebServer
 
     settings = settings_from(ctx)
     configure_logging(settings)
     services = build_services(settings)
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(services.close)
+        queue_committed_outbox(services, stack)  # answers go to the workers at once, not at the next sweep
         server = WebServer(
             create_app(settings, services=services), listen or settings.web_listen, threads=threads
         )
@@ -36,5 +40,3 @@ def web(ctx: click.Context, threads: int, listen: str | None) -> None:
         click.echo(f"mailgate: web UI on http://{host}:{port}/", err=True)
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         server.serve_forever()
-    finally:
-        services.close()

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from importlib.metadata import entry_points
 from typing import Protocol
 
 import dramatiq
 
 from mailgate.errors import ConfigError
+from mailgate.outbound.outbox import dispatch_after_commit
 from mailgate.services import Services
+from mailgate.workers.actors import redis_broker
 
 log = logging.getLogger(__name__)
 
@@ -51,3 +54,18 @@ def load_outbound_plugin() -> OutboundPlugin | None:
     factory = found[0].load()
     plugin: OutboundPlugin = factory()
     return plugin
+
+
+def queue_committed_outbox(services: Services, stack: ExitStack) -> bool:
+    """Send the id of each outbox row this process commits to the workers' send actor on Redis.
+
+    For processes that write outbox rows without sending them (`mailgate web`): an agent's answer
+    leaves at once instead of waiting for a worker's sweeper. False when there is no broker or plug-in.
+    """
+    plugin = load_outbound_plugin()
+    if plugin is None or not services.settings.broker_url:
+        return False
+    broker = redis_broker(services.settings.broker_url)
+    stack.callback(broker.close)
+    stack.callback(dispatch_after_commit(services.sessions, plugin.declare(broker, services)))
+    return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import subprocess
 import sys
@@ -17,7 +19,7 @@ from mailgate.outbound.outbox import dispatch_after_commit
 from mailgate.tickets.reply import ReplyResult, reply
 from mailgate.workers.actors import redis_broker
 from mailgate.workers.inprocess import in_process_workers
-from mailgate.workers.plugins import load_outbound_plugin
+from mailgate.workers.plugins import load_outbound_plugin, queue_committed_outbox
 from notifier.actors import NotifierPlugin
 from schema import OutboxState
 from tests.integration.notifier.send_support import FQDN, SECRET, Helpdesk, customer_mail, start_helpdesk
@@ -100,3 +102,41 @@ def test_mailgate_worker_sends_on_redis(desk: Helpdesk, migrated_url: str, tmp_p
         log.close()
         broker.close()
     assert len(desk.sink.received) == 6, (tmp_path / "worker.log").read_text()[-3000:]
+
+
+def test_a_web_process_queues_its_committed_answers_on_redis(desk: Helpdesk) -> None:
+    """`mailgate web` writes outbox rows but sends nothing itself: their ids go to the send actor at once."""
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and Redis unreachable: {exc}")
+        pytest.skip(f"Redis unreachable: {exc}")
+    ticket_id = _ticket(desk)
+    settings = dataclasses.replace(desk.services.settings, broker_url=REDIS_URL)
+    services = dataclasses.replace(desk.services, settings=settings)
+    with contextlib.ExitStack() as stack:
+        assert queue_committed_outbox(services, stack)
+        answered = _reply(desk, ticket_id, "Sent from the web UI.")
+        with pytest.raises(RuntimeError), desk.services.sessions.begin() as session:
+            reply(session, ticket_id, 1, "Rolled back.", now=NOW, secret=SECRET, fqdn=FQDN)
+            raise RuntimeError("the request failed")
+    assert answered.outbox_id is not None
+    assert _queued_on_redis(NotifierPlugin.queue) == [(answered.outbox_id,)]  # not the rolled-back one
+
+
+def _queued_on_redis(queue: str) -> list[tuple[object, ...]]:
+    """The arguments of the messages waiting on a Dramatiq queue (consumed until it is idle for 1 s)."""
+    broker = redis_broker(REDIS_URL)
+    consumer = broker.consume(queue, timeout=1000)
+    found: list[tuple[object, ...]] = []
+    try:
+        for message in consumer:
+            if message is None:
+                return found
+            found.append(tuple(message.args))
+            consumer.ack(message)
+    finally:
+        consumer.close()
+        broker.close()
+    return found
