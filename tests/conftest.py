@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from mailgate.database import create_engine_for
 from mailgate.initdb import init_database
+from tests.support.znuny import load_znuny, require_znuny_files
 
 BACKENDS = ("sqlite", "postgresql")
 PG_HOST = "127.0.0.1"
@@ -208,3 +209,35 @@ def pg_url_factory(postgres_available: bool, pg_databases: PgDatabases) -> Itera
     yield make
     for url in made:
         pg_databases.release(url)
+
+
+SCHEMAS = ("mailgate-schema", "znuny-schema")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Znuny's DDL exists for PostgreSQL only: drop the SQLite + Znuny-schema combinations of schema_url."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        pair = (params.get("backend"), params.get("schema_url"))
+        (drop if pair == ("sqlite", "znuny-schema") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="module", params=SCHEMAS)
+def schema_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """mailgate's own schema (migrated_url), or a PostgreSQL database built by Znuny's own DDL and
+    initial data (its foreign keys included) to which `mailgate init` then attached."""
+    if request.param == "mailgate-schema":
+        url: str = request.getfixturevalue("migrated_url")
+        return url
+    if backend != "postgresql":
+        pytest.skip("Znuny's own DDL is PostgreSQL's")
+    require_znuny_files()
+    make_database: Callable[[], str] = request.getfixturevalue("pg_url_factory")
+    url = make_database()
+    load_znuny(url)
+    init_database(url)
+    return url

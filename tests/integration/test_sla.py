@@ -4,7 +4,7 @@ ticket in business time (weekend, holiday, pending pause), alerts exactly once p
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from mailgate.initdb import init_database
 from mailgate.pipeline.process import InboundProcessor
 from mailgate.services import Services, build_services
 from mailgate.settings import Settings
@@ -39,7 +38,6 @@ from schema import (
 )
 from schema.sla import SlaCalendar, SlaClock
 from tests.integration.pipeline.support import mail, new_id
-from tests.support.znuny import load_znuny, require_znuny_files
 
 pytestmark = pytest.mark.integration
 
@@ -89,25 +87,9 @@ class Desk:
             return [(a.ticket_id, a.target, a.event) for a in check_escalations(session, at)]
 
 
-@pytest.fixture(scope="module", params=["mailgate-schema", "znuny-schema"])
-def sla_url(request: pytest.FixtureRequest, backend: str) -> str:
-    """mailgate's own schema, or Znuny's DDL and initial data with mailgate attached (PostgreSQL)."""
-    if request.param == "mailgate-schema":
-        url: str = request.getfixturevalue("migrated_url")
-        return url
-    if backend != "postgresql":
-        pytest.skip("Znuny's own DDL is PostgreSQL's")
-    require_znuny_files()
-    make_database: Callable[[], str] = request.getfixturevalue("pg_url_factory")
-    url = make_database()
-    load_znuny(url)
-    init_database(url)
-    return url
-
-
 @pytest.fixture(scope="module")
-def desk(sla_url: str) -> Iterator[Desk]:
-    settings = Settings(database_url=sla_url, secret_key="test-secret", fqdn="mg.example.org")
+def desk(schema_url: str) -> Iterator[Desk]:
+    settings = Settings(database_url=schema_url, secret_key="test-secret", fqdn="mg.example.org")
     services = build_services(settings)
     clock = Clock()
     processor = InboundProcessor(settings, services.sessions, "test-secret", clock=clock)
