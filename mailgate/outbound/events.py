@@ -21,7 +21,7 @@ inbox. List mail does notify (a person may have to read it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -276,7 +276,12 @@ def on_mail_applied(
         plan.trace["auto_reply"] = {"type": None, "sent": False, "reason": reason}
         return MailEvents()
     options = options or EventOptions()
-    ticket = _ticket_row(writer.session, applied.ticket_id)
+    # the writer's own row (no second read of the ticket); a copy, so the writer's history is untouched
+    current = writer.loaded(applied.ticket_id)
+    if current is None:
+        ticket = _ticket_row(writer.session, applied.ticket_id)
+    else:
+        ticket = replace(current, changed={})
     if plan.queue_id is not None:
         ticket.queue_id = plan.queue_id  # a follow-up moved by routing: the move is written at flush
     events, plan.trace["auto_reply"] = _auto_reply(writer, parsed, plan, applied, ticket, options.limits)

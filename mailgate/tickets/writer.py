@@ -193,6 +193,10 @@ class TicketWriter:
         self._tickets.append(row)
         return row
 
+    def loaded(self, ticket_id: int) -> TicketRow | None:
+        """The ticket this writer created or loaded in this transaction, as it is now; None if neither."""
+        return next((row for row in self._tickets if row.id == ticket_id), None)
+
     def history(self, ticket: TicketRow, history_type: str, name: str, article_id: int | None = None) -> None:
         """A ticket_history row with the ticket's attributes as they are now."""
         self.add(
