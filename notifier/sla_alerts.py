@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailgate.outbound.lookup import queue_sender
 from mailgate.sla.calendar import CalendarError
 from mailgate.sla.calendars import CalendarStore
 from mailgate.sla.escalation import load_targets
@@ -21,7 +21,7 @@ from notifier.render import (
     Suppress,
     Threading,
 )
-from schema import Queue, SystemAddress, Ticket
+from schema import Queue, Ticket
 from schema.outbox import OutboxKind, OutboxMail
 
 LABELS = {"response": "first response", "update": "update", "solution": "solution"}
@@ -29,14 +29,9 @@ LABELS = {"response": "first response", "update": "update", "solution": "solutio
 
 def _sender(session: Session, queue_id: int) -> tuple[Address, str]:
     """The queue's system address (From) and the queue's name."""
-    found = session.execute(
-        select(SystemAddress.value0, SystemAddress.value1, Queue.name)
-        .join(Queue, Queue.system_address_id == SystemAddress.id)
-        .where(Queue.id == queue_id)
-    ).first()
-    if found is None:
-        raise RenderError(f"queue {queue_id} has no system address")
-    return Address(found.value0.strip(), (found.value1 or "").strip()), found.name
+    mailbox = queue_sender(session, queue_id)
+    queue = session.get(Queue, queue_id)
+    return Address(mailbox.email, mailbox.name), queue.name if queue is not None else str(queue_id)
 
 
 def _local(session: Session, ticket: Ticket, deadline: int) -> str:
