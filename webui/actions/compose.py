@@ -9,7 +9,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from mailgate.outbound.lookup import Mailbox, customer_mailbox, last_customer_mail
-from mailgate.sla.escalation import refresh_escalations
 from mailgate.tickets.changes import TicketChangeError, set_state
 from mailgate.tickets.forward import forward
 from mailgate.tickets.reply import ReplyAttachment, ReplyError, reply
@@ -114,8 +113,7 @@ def reply_post(ticket_id: int) -> Page | Response | BaseResponse:
         result = reply(
             db(), ticket_id, current_agent().id, text, uploads(), False,
             now=now(), secret=secret(), fqdn=fqdn(), to=to, cc=cc,
-        )  # fmt: skip
-        refresh_escalations(db(), ticket_id, now())
+        )  # fmt: skip (reply() keeps the SLA current; set_state refreshes again if the state changes)
         next_state = form.get("next_state_id", type=int)
         if next_state is not None:  # Znuny's compose screen: the answer sets the next state (default open)
             set_state(db(), ticket_id, current_agent().id, next_state, now(), pending_until())
