@@ -3,7 +3,6 @@ connection test logs in to a real Dovecot and reports success, a wrong password 
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from schema import ImapAccountState, MailAccount
-from tests.integration.imap.dovecot import Dovecot, dovecot_missing_reason
+from tests.integration.imap.dovecot import Dovecot, running_dovecot
 from tests.support.net import free_port
 from tests.webui.admin_support import post_form, sign_in_admin
 from tests.webui.support import Client, WebEnv, mail
@@ -23,20 +22,8 @@ USERS = {"helpdesk": "imap-secret-1"}
 
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
-    reason = dovecot_missing_reason()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and Dovecot cannot run: {reason}")
-        pytest.skip(reason)
-    server = Dovecot.create(USERS)
-    try:
-        server.start()
-    except RuntimeError as exc:
-        log = server.log()
-        server.cleanup()
-        pytest.fail(f"Dovecot did not start: {exc}\n{log[-2000:]}")
-    yield server
-    server.cleanup()
+    with running_dovecot(USERS) as server:
+        yield server
 
 
 def account_form(host: str, password: str, **extra: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import imaplib
-import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ from mailgate.imap.state import ImapStateStore
 from mailgate.intake import Intake
 from schema.mail import MailAccount
 from schema.spool import InboundMail
-from tests.integration.imap.dovecot import Dovecot, dovecot_missing_reason
+from tests.integration.imap.dovecot import Dovecot, running_dovecot
 
 USERS = {f"user{n}": f"secret-{n}" for n in range(1, 41)}
 FAST = PollerOptions(
@@ -42,20 +41,8 @@ FAST = PollerOptions(
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
     """A running Dovecot with the USERS, for the tests of one module."""
-    reason = dovecot_missing_reason()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and Dovecot cannot run: {reason}")
-        pytest.skip(reason)
-    server = Dovecot.create(USERS)
-    try:
-        server.start()
-    except RuntimeError as exc:
-        log = server.log()
-        server.cleanup()
-        pytest.fail(f"Dovecot did not start: {exc}\n{log[-2000:]}")
-    yield server
-    server.cleanup()
+    with running_dovecot(USERS) as server:
+        yield server
 
 
 @dataclass

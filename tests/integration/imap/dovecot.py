@@ -13,9 +13,11 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from tests.support.net import free_port
 
@@ -267,3 +269,24 @@ class Dovecot:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         return len(pids)
+
+
+@contextlib.contextmanager
+def running_dovecot(users: dict[str, str]) -> Iterator[Dovecot]:
+    """A started Dovecot with these users, removed afterwards; skips (fails under CI=true) without one."""
+    reason = dovecot_missing_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and Dovecot cannot run: {reason}")
+        pytest.skip(reason)
+    server = Dovecot.create(users)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        log = server.log()
+        server.cleanup()
+        pytest.fail(f"Dovecot did not start: {exc}\n{log[-2000:]}")
+    try:
+        yield server
+    finally:
+        server.cleanup()
