@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from email.utils import getaddresses
 
@@ -48,7 +47,6 @@ def _flanker(value: str) -> list[tuple[str, str]] | None:
     """Pairs from flanker's RFC 5322 parser (slower; handles what stdlib mangles), or None."""
     from flanker.addresslib import address
 
-    logging.getLogger("flanker").setLevel(logging.CRITICAL)
     try:
         parsed = address.parse_list(value, strict=False)
     except Exception:  # flanker raises assorted errors on hostile input
@@ -92,8 +90,8 @@ def parse_addresses(value: str | None, defects: list[str], header: str = "addres
         pairs = _flanker(value)
         if pairs is None:
             pairs = _scan(value)
-            if pairs:
-                defects.append(f"{header}: malformed address list read leniently")
+            read = "malformed address list read leniently" if pairs else "no address could be read"
+            defects.append(f"{header}: {read}")
     result = []
     for name, email in pairs[:MAX_ADDRESSES]:
         email = _clean_email(email)

@@ -12,9 +12,11 @@ import click
 @click.argument("files", nargs=-1, type=click.Path())
 def parse(jsonl: bool, files: tuple[str, ...]) -> None:
     """Parse mail files and print one JSON line per file (see CONTRACT.md)."""
+    from mailgate.logconfig import quiet_noisy_libraries
     from parsers import parse as parse_mail
     from parsers.contract import failure, to_contract
 
+    quiet_noisy_libraries()
     for path in files:
         try:
             with open(path, "rb") as handle:
