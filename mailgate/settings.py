@@ -28,6 +28,8 @@ class Settings:
     lmtp_listen: str = ""
     outbound_smtp: str = "127.0.0.1:1025"
     web_listen: str = "127.0.0.1:8080"
+    web_secure_cookies: bool = False  # session cookie Secure even on plain HTTP (over HTTPS it always is)
+    web_trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed
     secret_key: str = ""
     system_id: str = "10"
     fqdn: str = "mailgate.localhost"
@@ -66,13 +68,36 @@ def mask_url_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
 def _coerce(name: str, raw: Any, kind: type) -> Any:
+    if kind is bool:
+        return _coerce_bool(name, raw)
     if kind is int:
         try:
             return int(raw)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be an integer, got {raw!r}") from exc
     return str(raw)
+
+
+def _kind(declared: Any) -> type:
+    """int, bool or str: the type of a Settings field (declared as a string under postponed annotations)."""
+    for kind in (int, bool):
+        if declared in (kind, kind.__name__):
+            return kind
+    return str
+
+
+def _coerce_bool(name: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be true or false, got {raw!r}")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -104,11 +129,15 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
         env_name = f"{ENV_PREFIX}{name.upper()}"
         if env_name in environ:
             values[name] = environ[env_name]
-    types = {name: int for name, item in known.items() if item.type in (int, "int")}
+    types = {name: _kind(item.type) for name, item in known.items()}
     coerced = {name: _coerce(name, raw, types.get(name, str)) for name, raw in values.items()}
     settings = dataclasses.replace(Settings(), **coerced)
     if settings.smtp_recipients not in ("system", "any"):
         raise ConfigError(
             f"MAILGATE_SMTP_RECIPIENTS must be 'system' or 'any', got {settings.smtp_recipients!r}"
+        )
+    if settings.web_trusted_proxies < 0:
+        raise ConfigError(
+            f"MAILGATE_WEB_TRUSTED_PROXIES must be 0 or more, got {settings.web_trusted_proxies}"
         )
     return settings

@@ -12,6 +12,7 @@ from mailgate.secret import installation_secret
 from mailgate.services import Services, build_services
 from mailgate.settings import Settings
 from webui import db
+from webui.auth.deployment import SessionInterface, cookie_config, trust_proxies
 from webui.auth.users import install_login_manager
 from webui.security import apply_security_headers
 
@@ -44,14 +45,15 @@ def create_app(settings: Settings, *, services: Services | None = None, **config
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=session_secret(installation_secret(settings, services.sessions)),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="mailgate_session",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the signed session
         MAX_CONTENT_LENGTH=settings.max_message_size + 1024 * 1024,
         PAGE_SIZE=50,
+        **cookie_config(settings.web_secure_cookies),
     )
     app.config.update(config)
+    app.session_interface = SessionInterface()
+    trust_proxies(app, settings.web_trusted_proxies)
     app.extensions[EXTENSION] = WebState(settings, services, owns)
     CSRFProtect(app)
     install_login_manager(app)

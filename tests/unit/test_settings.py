@@ -21,6 +21,8 @@ def test_defaults_match_the_design(tmp_path: Path) -> None:
     assert settings.lmtp_listen == ""
     assert settings.outbound_smtp == "127.0.0.1:1025"
     assert settings.web_listen == "127.0.0.1:8080"
+    assert settings.web_secure_cookies is False  # http://127.0.0.1:8080 must keep working
+    assert settings.web_trusted_proxies == 0  # no X-Forwarded-* header is believed
 
 
 def test_environment_overrides_toml(tmp_path: Path) -> None:
@@ -44,6 +46,28 @@ def test_explicit_config_file_and_errors(tmp_path: Path) -> None:
         load_settings({"MAILGATE_CONFIG": str(path)})
     with pytest.raises(ConfigError, match="integer"):
         load_settings({"MAILGATE_MAX_MESSAGE_SIZE": "big"}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("true", True), ("Yes", True), ("ON", True), ("0", False), ("off", False), ("", False)],
+)
+def test_web_secure_cookies_reads_true_and_false_words(tmp_path: Path, raw: str, expected: bool) -> None:
+    settings = load_settings({"MAILGATE_WEB_SECURE_COOKIES": raw}, cwd=tmp_path)
+    assert settings.web_secure_cookies is expected
+
+
+def test_web_proxy_settings_from_toml_and_their_errors(tmp_path: Path) -> None:
+    (tmp_path / "mailgate.toml").write_text("web_secure_cookies = true\nweb_trusted_proxies = 1\n")
+    settings = load_settings({}, cwd=tmp_path)
+    assert settings.web_secure_cookies is True and settings.web_trusted_proxies == 1
+    assert load_settings({"MAILGATE_WEB_TRUSTED_PROXIES": "2"}, cwd=tmp_path).web_trusted_proxies == 2
+    with pytest.raises(ConfigError, match="MAILGATE_WEB_SECURE_COOKIES must be true or false"):
+        load_settings({"MAILGATE_WEB_SECURE_COOKIES": "sometimes"}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="MAILGATE_WEB_TRUSTED_PROXIES must be 0 or more"):
+        load_settings({"MAILGATE_WEB_TRUSTED_PROXIES": "-1"}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="integer"):
+        load_settings({"MAILGATE_WEB_TRUSTED_PROXIES": "yes"}, cwd=tmp_path)
 
 
 def test_masking_hides_secrets_and_url_passwords() -> None:

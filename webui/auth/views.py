@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from webui.auth.users import agent_from_row, find_user
 from webui.db import db
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 FAILED = "Wrong login or password."
 LOCKOUT_CONFIG = "LOCKOUT_POLICY"
@@ -54,6 +56,7 @@ def login_post() -> tuple[str, int] | Response:
     sess, policy, now = db(), lockout_policy(), now_utc()
     lock = current_lock(sess, policy, login_name, request.remote_addr, now)
     if lock is not None:
+        log.warning("sign-in locked (%s): %r from %s", lock.scope, login_name[:100], request.remote_addr)
         minutes = max(1, math.ceil((lock.until - now).total_seconds() / 60))
         message = f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
         return _form_again(message, login_name, target, 429)
@@ -74,6 +77,7 @@ def login_post() -> tuple[str, int] | Response:
 
 
 def _failed(login_name: str, target: str, now: datetime) -> tuple[str, int]:
+    log.warning("sign-in failed: %r from %s", login_name[:100], request.remote_addr)
     sess = db()
     record_failure(sess, lockout_policy(), login_name, request.remote_addr, now)
     sess.commit()
