@@ -40,6 +40,7 @@ from schema.queues import (
     StandardTemplate,
     SystemAddress,
 )
+from schema.roles import GroupRole, Role, RoleUser
 from schema.sla import SlaCalendar, SlaClock
 from schema.spool import InboundMail, InboundSource, InboundState, make_dedup_key
 from schema.tickets import Ticket, TicketHistory, TicketNumberCounter
@@ -73,6 +74,7 @@ __all__ = [
     "CustomerUser",
     "Decision",
     "FollowUpPossible",
+    "GroupRole",
     "GroupUser",
     "ImapAccountState",
     "InboundMail",
@@ -90,6 +92,8 @@ __all__ = [
     "Queue",
     "QueueAutoResponse",
     "QueueStandardTemplate",
+    "Role",
+    "RoleUser",
     "RoutingRule",
     "Salutation",
     "Signature",

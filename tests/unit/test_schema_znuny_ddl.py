@@ -23,7 +23,7 @@ MODELLED = {
     "follow_up_possible", "salutation", "signature", "auto_response", "auto_response_type",
     "queue_auto_response", "postmaster_filter", "mail_account", "mail_queue", "standard_template",
     "queue_standard_template", "sla", "ticket_number_counter", "user_preferences", "customer_preferences",
-    "personal_queues",
+    "personal_queues", "roles", "role_user", "group_role",
 }  # fmt: skip
 
 _TABLE = re.compile(r"^CREATE TABLE (\w+) \((.*?)^\);", re.S | re.M)
