@@ -1,15 +1,15 @@
-"""Znuny's permissions: group_user rows (ro, rw, note, ...) of valid groups; queues belong to a group."""
+"""An agent's permissions in the web UI (from mailgate.permissions: group_user and valid roles)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schema import GroupUser, PermissionGroup, Queue
+from mailgate.permissions import user_permission_rows
+from schema import Queue
 
 VALID = 1
 FULL = "rw"  # Znuny: rw includes every other permission
@@ -35,16 +35,11 @@ class Permissions:
 
 
 def load_permissions(session: Session, user_id: int) -> Permissions:
-    """The agent's permissions from group_user, counting only valid groups."""
-    rows = session.execute(
-        select(GroupUser.group_id, GroupUser.permission_key, PermissionGroup.name)
-        .join(PermissionGroup, PermissionGroup.id == GroupUser.group_id)
-        .where(GroupUser.user_id == user_id, PermissionGroup.valid_id == VALID)
-    )
-    by_group: dict[int, set[str]] = defaultdict(set)
+    """The agent's permissions (group_user and valid roles), counting only valid groups; one statement."""
+    by_group: dict[int, set[str]] = {}
     is_admin = False
-    for group_id, key, name in rows:
-        by_group[group_id].add(key)
+    for group_id, name, key in session.execute(user_permission_rows(user_id)):
+        by_group.setdefault(group_id, set()).add(key)
         is_admin = is_admin or (name == ADMIN_GROUP and key == FULL)
     return Permissions({group: frozenset(keys) for group, keys in by_group.items()}, is_admin)
 

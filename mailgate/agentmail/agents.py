@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailgate.permissions import user_has_permission
 from mailgate.tickets.lookups import VALID
 from schema import (
     Article,
     ArticleDataMime,
     ArticleSenderType,
     CustomerUser,
-    GroupUser,
     Queue,
     SystemAddress,
     Ticket,
@@ -71,14 +71,10 @@ def load_agent(session: Session, user_id: int, group_id: int) -> AgentFacts | No
     user = session.get(User, user_id)
     if user is None:
         return None
-    permission = session.scalar(
-        select(GroupUser.id)
-        .where(GroupUser.user_id == user_id, GroupUser.group_id == group_id, GroupUser.permission_key == RW)
-        .limit(1)
-    )
+    can_write = user_has_permission(session, user_id, group_id, RW)
     name = " ".join(part for part in (user.first_name, user.last_name) if part).strip() or user.login
     return AgentFacts(
-        user_id, user.valid_id == VALID, user_email(session, user_id), name, permission is not None
+        user_id, user.valid_id == VALID, user_email(session, user_id), name, can_write
     )
 
 

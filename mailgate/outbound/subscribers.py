@@ -1,9 +1,9 @@
 """Who hears about a queue's new tickets and follow-ups: agents who put it in "My Queues".
 
 As in Znuny, a subscription (personal_queues) counts only for a valid agent who holds the
-``rw`` permission on the queue's group (group_user); the address is the agent's ``UserEmail``
-preference (user_preferences), or the login when that is an address and no preference is set.
-Role-based permissions (Znuny's role_user / group_role) are not read.
+``rw`` permission on the queue's group (group_user or a valid role, see mailgate.permissions); the
+address is the agent's ``UserEmail`` preference (user_preferences), or the login when that is an
+address and no preference is set.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
+from mailgate.permissions import has_permission
 from mailgate.tickets.lookups import VALID
-from schema import GroupUser, PersonalQueue, Queue, User, UserPreference
+from schema import PersonalQueue, Queue, User, UserPreference
 from schema.agents import USER_EMAIL_KEY, USER_LANGUAGE_KEY
 
 WRITE_PERMISSION = "rw"
@@ -35,7 +36,6 @@ SUBSCRIBERS = (
     select(User.id, User.login, EMAIL_PREFERENCE.preferences_value, LANGUAGE_PREFERENCE.preferences_value)
     .join(PersonalQueue, PersonalQueue.user_id == User.id)
     .join(Queue, Queue.id == PersonalQueue.queue_id)
-    .join(GroupUser, (GroupUser.user_id == User.id) & (GroupUser.group_id == Queue.group_id))
     .outerjoin(
         EMAIL_PREFERENCE,
         (EMAIL_PREFERENCE.user_id == User.id) & (EMAIL_PREFERENCE.preferences_key == USER_EMAIL_KEY),
@@ -47,7 +47,7 @@ SUBSCRIBERS = (
     .where(
         PersonalQueue.queue_id == bindparam("queue_id"),
         User.valid_id == VALID,
-        GroupUser.permission_key == WRITE_PERMISSION,
+        has_permission(User.id, Queue.group_id, WRITE_PERMISSION),
     )
     .order_by(User.id)
 )
@@ -60,6 +60,6 @@ def queue_subscribers(session: Session, queue_id: int) -> list[Subscriber]:
         SUBSCRIBERS, {"queue_id": queue_id}
     ):
         email = (email_pref or "").strip() or (login if "@" in login else "")
-        if email and user_id not in found:  # duplicate group_user or preference rows: the first counts
+        if email and user_id not in found:  # duplicate preference rows: the first counts
             found[user_id] = Subscriber(user_id, email, (language or "").strip() or None)
     return list(found.values())

@@ -1,7 +1,7 @@
 """The periodic SLA check: warn at the notify percentage and alert at escalation, once per deadline.
 
-Each alert is an outbox row of kind 'sla_alert' to the queue's agents (rw on the queue's group,
-address from user_preferences 'UserEmail') plus Znuny's ticket_history row
+Each alert is an outbox row of kind 'sla_alert' to the queue's agents (rw on the queue's group, directly
+or through a valid role; address from user_preferences 'UserEmail') plus Znuny's ticket_history row
 (Escalation<Target>TimeNotifyBefore / Escalation<Target>TimeStart, name "%%<type>%%triggered").
 The clock row remembers the deadline each alert was sent for; the outbox dedupe_key guards twice.
 """
@@ -17,10 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mailgate.outbound.outbox import OutboundRequest, enqueue_outbound
+from mailgate.permissions import has_permission
 from mailgate.sla.calendar import to_epoch
 from mailgate.sla.escalation import TARGETS, Escalations, next_alert
 from mailgate.sla.history import add_history, history_type
-from schema import GroupUser, Queue, Ticket, User, UserPreference
+from schema import Queue, Ticket, User, UserPreference
 from schema.agents import USER_EMAIL_KEY
 from schema.outbox import OutboxKind
 from schema.sla import SlaClock
@@ -51,12 +52,10 @@ def queue_agent_addresses(session: Session, queue_id: int) -> list[str]:
     """Mail addresses of the valid agents with rw on the queue's group, sorted, without duplicates."""
     rows = session.scalars(
         select(UserPreference.preferences_value)
-        .join(GroupUser, GroupUser.user_id == UserPreference.user_id)
-        .join(User, User.id == GroupUser.user_id)
-        .join(Queue, Queue.group_id == GroupUser.group_id)
+        .join(User, User.id == UserPreference.user_id)
+        .join(Queue, Queue.id == queue_id)
         .where(
-            Queue.id == queue_id,
-            GroupUser.permission_key == "rw",
+            has_permission(User.id, Queue.group_id, "rw"),
             User.valid_id == VALID,
             UserPreference.preferences_key == USER_EMAIL_KEY,
         )

@@ -8,8 +8,9 @@ from flask import g
 from flask_login import current_user
 from sqlalchemy import select
 
+from mailgate.permissions import has_permission
 from mailgate.tickets.lookups import load_lookups
-from schema import GroupUser, Queue, Ticket, TicketPriority, TicketState, User
+from schema import Queue, Ticket, TicketPriority, TicketState, User
 from webui.actions import bp
 from webui.auth.users import Agent
 from webui.db import db
@@ -42,9 +43,7 @@ class ActionChoices:
 def _owners(group_id: int) -> list[Option]:
     rows = db().execute(
         select(User.id, User.first_name, User.last_name, User.login)
-        .join(GroupUser, GroupUser.user_id == User.id)
-        .where(GroupUser.group_id == group_id, GroupUser.permission_key == FULL, User.valid_id == 1)
-        .distinct()
+        .where(has_permission(User.id, group_id, FULL), User.valid_id == 1)
         .order_by(User.login)
     )
     return [Option(uid, f"{first} {last} ({login})".strip()) for uid, first, last, login in rows]
