@@ -10,7 +10,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from schema import InboundMail, InboundSource, MailAccount, RoutingRule, Sla, SlaCalendar
+from schema import InboundMail, InboundSource, MailAccount, Role, RoutingRule, Sla, SlaCalendar
 from tests.webui.admin_support import post_form, sign_in_admin, sign_in_agent
 from tests.webui.support import Client, WebEnv, mail
 
@@ -53,6 +53,7 @@ def _created(web: WebEnv) -> dict[str, int]:
             "valid_id": "1",
         },
         "/admin/calendars/new": {"name": f"cal {tag}", "time_zone": "UTC", "day_mon": "08:00-17:00"},
+        "/admin/roles/new": {"name": f"role {tag}", "comments": tag, "valid_id": "1"},
         "/admin/rules/new": {
             "name": f"rule {tag}",
             "enabled": "1",
@@ -73,6 +74,7 @@ def _created(web: WebEnv) -> dict[str, int]:
                 select(SlaCalendar.id).where(SlaCalendar.name == f"cal {tag}")
             ).one(),
             "rules": session.scalars(select(RoutingRule.id).where(RoutingRule.name == f"rule {tag}")).one(),
+            "roles": session.scalars(select(Role.id).where(Role.name == f"role {tag}")).one(),
             "spool": accepted.spool_id,
         }
 
@@ -110,6 +112,9 @@ def test_every_admin_route_is_covered(pages: list[tuple[str, str, str]]) -> None
         "admin.spool_retry",
         "admin.mail_accounts_test",
         "admin.calendars_edit",
+        "admin.roles_list",
+        "admin.roles_new",
+        "admin.roles_edit",
     ):
         assert needed in endpoints
 
