@@ -135,24 +135,20 @@ def note_form(ticket_id: int) -> Page:
 @bp.post("/tickets/<int:ticket_id>/note")
 @login_required
 def note_post(ticket_id: int) -> Page | Response | BaseResponse:
-    """Store an internal note (never sent to the customer)."""
+    """Store an internal note (never sent to the customer) and set the next state if one was chosen."""
     ticket = writable_ticket(ticket_id)
     text = request.form.get("text", "")
+    next_state = request.form.get("next_state_id", type=int)
     try:
         reply(
-            db(),
-            ticket_id,
-            current_agent().id,
-            text,
-            uploads(),
-            True,
-            now=now(),
-            secret=secret(),
-            fqdn=fqdn(),
-        )
-    except ReplyError as error:
+            db(), ticket_id, current_agent().id, text, uploads(), True,
+            now=now(), secret=secret(), fqdn=fqdn(),
+        )  # fmt: skip
+        if next_state is not None:  # Znuny's note screen: the state stays unless the agent picks one
+            set_state(db(), ticket_id, current_agent().id, next_state, now(), pending_until())
+    except (ReplyError, TicketChangeError) as error:
         db().rollback()
-        return _form(ticket, "note", 400, str(error), text=text)
+        return _form(ticket, "note", 400, str(error), text=text, chosen_state=next_state)
     return done(ticket_id, "Note added.")
 
 
