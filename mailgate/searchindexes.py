@@ -1,4 +1,4 @@
-"""The web UI's indexes on Znuny's tables, built on request on an attached Znuny database."""
+"""mailgate's indexes on Znuny's tables (web lists, search, customer lookups), built on request."""
 
 from __future__ import annotations
 
@@ -17,8 +17,14 @@ _POSTGRESQL = (
     f" USING gin (({TICKET_TITLE_DOCUMENT}))",
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS mailgate_article_search ON article_data_mime"
     f" USING gin (({ARTICLE_SEARCH_DOCUMENT}))",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS mailgate_customer_user_email ON customer_user (lower(email))",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS mailgate_customer_user_login ON customer_user (lower(login))",
 )
-_OTHER = ("CREATE INDEX IF NOT EXISTS mailgate_ticket_change_time ON ticket (change_time)",)
+_OTHER = (
+    "CREATE INDEX IF NOT EXISTS mailgate_ticket_change_time ON ticket (change_time)",
+    "CREATE INDEX IF NOT EXISTS mailgate_customer_user_email ON customer_user (lower(email))",
+    "CREATE INDEX IF NOT EXISTS mailgate_customer_user_login ON customer_user (lower(login))",
+)
 
 
 def create_search_indexes(engine: Engine) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Index, Integer, SmallInteger, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Audited, Base, BigIntPK, HasValid, fk
@@ -82,3 +82,10 @@ class CustomerUser(HasValid, Audited, Base):
     city: Mapped[str | None] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(200))
     comments: Mapped[str | None] = mapped_column(String(250))
+
+
+# The pipeline finds customers by address and the notifier by login, both case-insensitively as
+# Znuny's database backend does; Znuny has no index for either, so each lookup read the whole table
+# (migration znuny_0006 on fresh installs, `mailgate init --search-indexes` on an attached Znuny database)
+Index("mailgate_customer_user_email", func.lower(CustomerUser.email))
+Index("mailgate_customer_user_login", func.lower(CustomerUser.login))

@@ -16,7 +16,8 @@ _MODE_TEXT = {
     InitMode.ATTACH: "attached to an existing Znuny database (only mailgate_ tables are managed)",
 }
 _NO_SEARCH_INDEXES = (
-    "note: the web UI's ticket-list and full-text indexes on Znuny's tables were not built;"
+    "note: mailgate's indexes on Znuny's tables (web UI ticket lists and full-text search,"
+    " case-insensitive customer lookups) were not built;"
     " run `mailgate init --search-indexes` (builds them without blocking writes)"
 )
 
@@ -39,7 +40,7 @@ def _report(result: InitResult) -> None:
 @click.option(
     "--search-indexes",
     is_flag=True,
-    help="on an attached Znuny database, also build the web UI's indexes on Znuny's tables",
+    help="on an attached Znuny database, also build mailgate's indexes on Znuny's tables",
 )
 @click.pass_context
 def init(ctx: click.Context, search_indexes: bool) -> None:

@@ -113,8 +113,8 @@ def test_search_indexes_on_an_attached_database_only_on_request(znuny_url: str) 
     init_database(znuny_url)
     engine = create_engine_for(znuny_url)
     try:
-        assert create_search_indexes(engine) == 3
-        assert create_search_indexes(engine) == 3  # IF NOT EXISTS: a second run changes nothing
+        assert create_search_indexes(engine) == 5
+        assert create_search_indexes(engine) == 5  # IF NOT EXISTS: a second run changes nothing
     finally:
         engine.dispose()
     with psycopg.connect(conninfo(znuny_url)) as conn:
@@ -124,6 +124,8 @@ def test_search_indexes_on_an_attached_database_only_on_request(znuny_url: str) 
         "mailgate_ticket_change_time",
         "mailgate_ticket_title_search",
         "mailgate_article_search",
+        "mailgate_customer_user_email",
+        "mailgate_customer_user_login",
     }
     assert valid == [(0,)]
 
