@@ -1,4 +1,4 @@
-"""The send_outbound actor (ids only) and the notifier's outbound plug-in for mailgate's workers."""
+"""The send_outbound actor (an id; it drains other due rows with it) and the outbound plug-in."""
 
 from __future__ import annotations
 
@@ -61,8 +61,10 @@ def declare_send_outbound(broker: dramatiq.Broker, sender: Callable[[], OutboxSe
     """Declare send_outbound(outbox_id) on the broker; the sender is built lazily by the worker."""
 
     def send_outbound(outbox_id: int) -> None:
-        state = sender().send(outbox_id)
-        log.debug("outbox %s -> %s", outbox_id, state)
+        # the row itself plus other due rows, one batch: claimed and frozen in one commit, sent over
+        # this thread's kept SMTP connection, marked in one commit (see OutboxSender.send_due)
+        states = sender().send_due(outbox_id)
+        log.debug("outbox %s: batch of %d -> %s", outbox_id, len(states), states)
 
     decorate = dramatiq.actor(
         broker=broker,
@@ -85,12 +87,12 @@ class NotifierPlugin:
         return lambda outbox_id: actor.send(outbox_id)
 
     def runner(self, services: Services) -> SendOutbound:
-        """Send one outbox id in this process (callers run it on a worker thread)."""
+        """Send an outbox id and other due rows with it in this process (callers run it on a thread)."""
         sender = _LazySender(services)
 
         def run(outbox_id: int) -> None:
             try:
-                sender().send(outbox_id)
+                sender().send_due(outbox_id)
             except Exception:  # the row stays 'sending'; the sweeper returns it to pending
                 log.exception("outbox %s: sending crashed", outbox_id)
 

@@ -7,13 +7,12 @@ import binascii
 import json
 from email.utils import getaddresses
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailgate.followup.message_ids import message_id_md5
 from mailgate.outbound.lookup import header_of_source, ticket
 from mailgate.tickets.articles import HTML_BODY_FILENAME
 from mailgate.tokens import issue_reply_address
+from notifier.batchcache import answered_source, attachments_of, stored_mail
 from notifier.render import (
     Address,
     Attachment,
@@ -24,7 +23,7 @@ from notifier.render import (
     Suppress,
     Threading,
 )
-from schema import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain
+from schema import Article
 from schema.outbox import OutboxKind, OutboxMail
 
 SIGNED_REPLY_ADDRESS = "article.signed_reply_address"
@@ -48,15 +47,7 @@ def _parent_thread_index(session: Session, ticket_id: int, in_reply_to: str | No
     """The Thread-Index of the mail answered (found on the ticket by Message-ID md5), if it had one."""
     if not in_reply_to:
         return None
-    source = session.scalar(
-        select(ArticleDataMimePlain.body)
-        .join(ArticleDataMime, ArticleDataMime.article_id == ArticleDataMimePlain.article_id)
-        .join(Article, Article.id == ArticleDataMime.article_id)
-        .where(Article.ticket_id == ticket_id)
-        .where(ArticleDataMime.a_message_id_md5 == message_id_md5(in_reply_to))
-        .limit(1)
-    )
-    return header_of_source(source, "Thread-Index")
+    return header_of_source(answered_source(session, ticket_id, in_reply_to), "Thread-Index")
 
 
 class ArticleRenderer:
@@ -67,7 +58,7 @@ class ArticleRenderer:
     def render(self, session: Session, row: OutboxMail, ctx: RenderContext) -> RenderedMail | Suppress:
         """The stored article as a RenderedMail; internal articles are never sent."""
         article = session.get(Article, row.article_id) if row.article_id else None
-        mime = session.scalar(select(ArticleDataMime).where(ArticleDataMime.article_id == row.article_id))
+        mime = stored_mail(session, row.article_id)
         if article is None or mime is None:
             raise RenderError(f"outbox {row.id}: article {row.article_id} not found")
         if not article.is_visible_for_customer:
@@ -109,12 +100,7 @@ class ArticleRenderer:
     def _files(session: Session, article_id: int) -> tuple[str | None, tuple[Attachment, ...]]:
         html: str | None = None
         files: list[Attachment] = []
-        rows = session.scalars(
-            select(ArticleDataMimeAttachment)
-            .where(ArticleDataMimeAttachment.article_id == article_id)
-            .order_by(ArticleDataMimeAttachment.id)
-        )
-        for item in rows:
+        for item in attachments_of(session, article_id):
             content = _decoded(item.content)
             if item.filename == HTML_BODY_FILENAME and item.content_alternative:
                 html = content.decode("utf-8", "replace")

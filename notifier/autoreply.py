@@ -25,9 +25,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailgate.outbound.lookup import queue_sender, ticket
+from mailgate.outbound.lookup import ticket
 from mailgate.outbound.policy import undeliverable_refusal
 from mailgate.ticketnumber import build_subject
+from notifier.batchcache import cached_queue_sender, stored_mail
 from notifier.render import (
     AUTO_REPLIED,
     Address,
@@ -41,7 +42,6 @@ from notifier.render import (
 )
 from notifier.templates import MailTemplates, Rendered, TagData, TemplateRejectedError
 from schema import (
-    ArticleDataMime,
     AutoResponse,
     CustomerPreference,
     CustomerUser,
@@ -84,7 +84,7 @@ class CustomerMail:
 
 def customer_mail(session: Session, article_id: int | None) -> CustomerMail:
     """The article's stored headers and body (article_data_mime)."""
-    mime = session.scalar(select(ArticleDataMime).where(ArticleDataMime.article_id == article_id).limit(1))
+    mime = stored_mail(session, article_id)
     if mime is None:
         raise RenderError(f"article {article_id} has no stored mail")
     names = getaddresses([mime.a_from or ""])
@@ -165,7 +165,7 @@ def tag_data(
     """Everything a template may read about this ticket, mail, customer, queue and agents."""
     queue = session.get(Queue, row.queue_id)
     queue_name = queue.name if queue is not None else ""
-    sender = queue_sender(session, row.queue_id) if queue is not None else None
+    sender = cached_queue_sender(session, row.queue_id) if queue is not None else None
     style = ctx.subject_style
     return TagData(
         ticket=ticket_values(session, row, queue_name),
@@ -241,7 +241,7 @@ def _sender(session: Session, response: AutoResponse, queue_id: int) -> Address:
     address = session.get(SystemAddress, response.system_address_id) if response.system_address_id else None
     if address is not None and "@" in address.value0:
         return Address(address.value0.strip(), (address.value1 or "").strip())
-    mailbox = queue_sender(session, queue_id)
+    mailbox = cached_queue_sender(session, queue_id)
     return Address(mailbox.email, mailbox.name)
 
 

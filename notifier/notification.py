@@ -16,10 +16,11 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailgate.outbound.lookup import queue_sender, ticket
+from mailgate.outbound.lookup import ticket
 from mailgate.tickets.lookups import VALID
 from mailgate.tokens import TokenError, issue_agent_reply_address
 from notifier.autoreply import customer_mail, tag_data, templates_of
+from notifier.batchcache import cached_queue_sender
 from notifier.render import (
     AUTO_GENERATED,
     Address,
@@ -132,7 +133,7 @@ class AgentNotificationRenderer:
         subject, text, html = self._texts(
             templates_of(ctx), data, str(params.get("event", "")), language, queue
         )
-        sender = queue_sender(session, ticket_row.queue_id)
+        sender = cached_queue_sender(session, ticket_row.queue_id)
         try:
             reply_to = issue_agent_reply_address(
                 ctx.secret, sender.email, ticket_row.id, agent.id, ctx.now().date()

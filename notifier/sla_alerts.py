@@ -7,10 +7,10 @@ from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy.orm import Session
 
-from mailgate.outbound.lookup import queue_sender
 from mailgate.sla.calendar import CalendarError
 from mailgate.sla.calendars import CalendarStore
 from mailgate.sla.escalation import load_targets
+from notifier.batchcache import cached_queue_sender
 from notifier.render import (
     AUTO_GENERATED,
     Address,
@@ -29,7 +29,7 @@ LABELS = {"response": "first response", "update": "update", "solution": "solutio
 
 def _sender(session: Session, queue_id: int) -> tuple[Address, str]:
     """The queue's system address (From) and the queue's name."""
-    mailbox = queue_sender(session, queue_id)
+    mailbox = cached_queue_sender(session, queue_id)
     queue = session.get(Queue, queue_id)
     return Address(mailbox.email, mailbox.name), queue.name if queue is not None else str(queue_id)
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError, Undefined
+from jinja2 import Template, TemplateError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
@@ -45,6 +45,7 @@ from mailgate.ticketnumber import DEFAULT_STYLE, SubjectStyle, clean_subject
 DEFAULT_LANGUAGE = "en"
 MAX_SOURCE = 100_000
 MAX_OUTPUT = 1_000_000
+COMPILED_CACHE = 256  # distinct template sources kept compiled per MailTemplates
 BODY_LINES = 2500  # Znuny's limit for a body tag without [n]
 ZNUNY_TAG = re.compile(
     r"(?:<|&lt;)(?:OTRS|ZNUNY)_(?P<name>[A-Za-z0-9_:]{1,80}?)(?:\[(?P<arg>[^\]<>&]{1,20})\])?(?:>|&gt;)",
@@ -266,6 +267,7 @@ class MailTemplates:
         self.default_language = default_language
         self._text = MailSandbox(autoescape=False, undefined=Undefined, keep_trailing_newline=True)
         self._html = MailSandbox(autoescape=True, undefined=Undefined, keep_trailing_newline=True)
+        self._compiled: dict[tuple[bool, str], Template] = {}  # sources compiled once, not once per mail
 
     def add_builtin(self, name: str, language: str, part: str, source: str) -> None:
         """Register a built-in template (e.g. the agent notification in English)."""
@@ -302,19 +304,30 @@ class MailTemplates:
         """Render a template source (Znuny tags allowed) in the sandbox; TemplateRejectedError if unsafe."""
         if len(source) > MAX_SOURCE:
             raise TemplateRejectedError(f"template of {len(source)} characters (at most {MAX_SOURCE})")
-        environment = self._html if as_html else self._text
         variables = {
             **jinja_context(data),
             **(context or {}),
             "znuny_tag": TagResolver(data, html_mode=as_html),
         }
         try:
-            output = environment.from_string(translate_znuny_tags(source)).render(variables)
+            output = self._template(source, as_html).render(variables)
         except (TemplateError, OverflowError, ArithmeticError, TypeError, ValueError) as exc:
             raise TemplateRejectedError(f"{type(exc).__name__}: {exc}") from exc
         if len(output) > MAX_OUTPUT:
             raise TemplateRejectedError(f"template output of {len(output)} characters (at most {MAX_OUTPUT})")
         return output
+
+    def _template(self, source: str, as_html: bool) -> Template:
+        """The compiled template of a source (compiled templates render safely on several threads)."""
+        key = (as_html, source)
+        found = self._compiled.get(key)
+        if found is None:
+            environment = self._html if as_html else self._text
+            found = environment.from_string(translate_znuny_tags(source))
+            if len(self._compiled) >= COMPILED_CACHE:
+                self._compiled.clear()
+            self._compiled[key] = found
+        return found
 
     def render_parts(
         self, source: str, content_type: str | None, data: TagData, context: Mapping[str, Any] | None = None

@@ -39,18 +39,21 @@ def store_sent_article(
     return article_id
 
 
+def raw_source_values(article_id: int, raw: bytes, now: datetime) -> dict[str, object]:
+    """The article_data_mime_plain row that keeps the sent bytes as the article's raw source."""
+    return {
+        "article_id": article_id,
+        "body": base64.b64encode(raw).decode("ascii"),
+        "create_time": now,
+        "create_by": 1,
+        "change_time": now,
+        "change_by": 1,
+    }
+
+
 def store_raw_source(session: Session, article_id: int, raw: bytes, now: datetime) -> None:
     """Keep the sent bytes as the article's raw source (article_data_mime_plain); called once, at freeze."""
-    session.execute(
-        insert(ArticleDataMimePlain).values(
-            article_id=article_id,
-            body=base64.b64encode(raw).decode("ascii"),
-            create_time=now,
-            create_by=1,
-            change_time=now,
-            change_by=1,
-        )
-    )
+    session.execute(insert(ArticleDataMimePlain).values(**raw_source_values(article_id, raw, now)))
 
 
 def _note(subject: str, text: str, fqdn: str, now: datetime) -> bytes:

@@ -88,13 +88,13 @@ class SmtpTransport:
         try:
             client = self._client()
             refused = client.sendmail(envelope_from, recipients, raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            self._reset()
+        except smtplib.SMTPRecipientsRefused as exc:  # smtplib sent RSET already: the connection stays
+            self._drop_if_closed()
             refusals = {rcpt: (code, _decode(text)) for rcpt, (code, text) in exc.recipients.items()}
             worst = min(code for code, _ in refusals.values()) if refusals else 550
             return _by_code(worst, "; ".join(f"{r}: {c} {t}" for r, (c, t) in refusals.items()), refusals)
         except (smtplib.SMTPResponseException, smtplib.SMTPSenderRefused) as exc:
-            self._close()
+            self._drop_if_closed()  # smtplib sent RSET (or closed on 421): keep a connection still open
             return _by_code(exc.smtp_code, _decode(exc.smtp_error))
         except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, reset, server disconnected
             self._close()
@@ -110,14 +110,10 @@ class SmtpTransport:
             self._local.client = client
         return client
 
-    def _reset(self) -> None:
+    def _drop_if_closed(self) -> None:
         client: smtplib.SMTP | None = getattr(self._local, "client", None)
-        if client is None:
-            return
-        try:
-            client.rset()
-        except (OSError, smtplib.SMTPException):
-            self._close()
+        if client is not None and client.sock is None:  # smtplib closed it (421, or RSET found it gone)
+            self._local.client = None
 
     def _close(self) -> None:
         client: smtplib.SMTP | None = getattr(self._local, "client", None)

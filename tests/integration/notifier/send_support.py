@@ -58,6 +58,7 @@ class Sink:
     data_replies: list[str] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     attempts: int = 0
+    drop_at: set[int] = field(default_factory=set)  # DATA attempts (1-based) answered by hanging up
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd hook name)
         self, server: SMTPServer, session: SMTPSession, envelope: Envelope, address: str, options: list[str]
@@ -71,6 +72,9 @@ class Sink:
         self, server: SMTPServer, session: SMTPSession, envelope: Envelope
     ) -> str:
         self.attempts += 1
+        if self.attempts in self.drop_at:  # the connection drops before the server took the mail
+            server.transport.close()
+            return "451 4.4.2 never heard: the connection is gone"
         if self.data_replies:
             return self.data_replies.pop(0)
         content = envelope.original_content or b""
