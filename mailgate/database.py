@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -35,8 +36,63 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _begin_sqlite(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+READ_ONLY = "mailgate_read_only"
+"""Execution option: on SQLite, begin the transaction deferred (it only reads; see read_only)."""
+_WRITER = "mailgate_write_transaction_thread"
+
+
+class _SqliteBegin:
+    """The BEGIN of every SQLite transaction: IMMEDIATE, except where that could never succeed or help.
+
+    IMMEDIATE takes the write lock up front, waiting up to the busy timeout for it: a deferred
+    transaction that read first cannot wait, and fails at once with "database is locked"
+    (SQLITE_BUSY_SNAPSHOT) when another connection committed since its read. Deferred are:
+    transactions asked to be read-only (see read_only), and those a thread begins while it holds an
+    IMMEDIATE one on another connection itself (a nested read would otherwise wait for its own thread
+    until the busy timeout; it reads as before, and a write in it fails at once).
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __call__(self, connection: Connection) -> None:
+        me = threading.get_ident()
+        held = [item for item in getattr(self._local, "held", ()) if _held_by(item, me)]
+        deferred = bool(held) or bool(connection.get_execution_options().get(READ_ONLY, False))
+        proxied = connection.connection
+        proxied.info[_WRITER] = None if deferred else me  # the latest BEGIN on a connection says who holds it
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if not deferred:
+            held.append((proxied.info, proxied.dbapi_connection))
+        self._local.held = held
+
+
+def _held_by(item: tuple[dict[Any, Any], Any], thread: int) -> bool:
+    """Whether the connection's write transaction, begun by `thread`, is still open."""
+    info, dbapi_connection = item
+    try:
+        return info.get(_WRITER) == thread and bool(dbapi_connection.in_transaction)
+    except Exception:  # a closed connection holds nothing
+        return False
+
+
+def read_only(engine: Engine) -> Engine:
+    """The engine for transactions that only read: on SQLite they begin deferred and never wait for a writer.
+
+    Such a transaction reads one snapshot; a write in it may fail at once with "database is locked"
+    when another connection wrote since its first read. PostgreSQL is unaffected.
+    """
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def read_session(sessions: sessionmaker[Session]) -> Session:
+    """A session of the factory for reading only (see read_only): on SQLite it never waits for a writer.
+
+    Also the way to read inside another open transaction of the same thread: on SQLite that one holds
+    the write lock, and a second write transaction would wait for it until the busy timeout.
+    """
+    bind = sessions.kw.get("bind")
+    return sessions(bind=read_only(bind)) if isinstance(bind, Engine) else sessions()
 
 
 def create_engine_for(settings_or_url: Settings | str | URL, **kwargs: Any) -> Engine:
@@ -46,7 +102,7 @@ def create_engine_for(settings_or_url: Settings | str | URL, **kwargs: Any) -> E
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "begin", _SqliteBegin())
         return engine
     # no ping before each checkout (a round trip per mail): a connection that died while idle fails
     # its first statement, is discarded by the pool, and the intake stores once more on a fresh one
@@ -57,5 +113,8 @@ def create_engine_for(settings_or_url: Settings | str | URL, **kwargs: Any) -> E
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A sessionmaker bound to the engine; objects stay usable after commit."""
+    """A sessionmaker bound to the engine; objects stay usable after commit.
+
+    On SQLite its transactions begin IMMEDIATE (they may write); use read_session for those that only read.
+    """
     return sessionmaker(bind=engine, expire_on_commit=False)

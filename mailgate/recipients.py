@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailgate.database import read_session
 from mailgate.tickets.clock import now_utc
 from mailgate.tokens import parse_agent_reply_address, parse_reply_address
 from router.engine import base_address
@@ -86,7 +87,7 @@ class RecipientPolicy:
         with self._lock:
             addresses = self._fresh_addresses()
             if addresses is None:
-                with self._sessions() as session:
+                with read_session(self._sessions) as session:  # never waits for a writer
                     rows = session.scalars(
                         select(SystemAddress.value0).where(SystemAddress.valid_id == VALID)
                     )

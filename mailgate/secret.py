@@ -7,6 +7,7 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailgate.database import read_session
 from mailgate.settings import Settings
 from schema.pipeline import InstallationSetting
 
@@ -20,12 +21,14 @@ def installation_secret(settings: Settings, sessions: sessionmaker[Session], *, 
     """
     if settings.secret_key:
         return settings.secret_key
-    with sessions() as session:
+    # read without the write lock: callers may already hold it in another open session (a web request)
+    with read_session(sessions) as session:
         row = session.get(InstallationSetting, SECRET_NAME)
         if row is not None:
             return row.value
-        if not create:
-            return secrets.token_urlsafe(32)
+    if not create:
+        return secrets.token_urlsafe(32)
+    with sessions() as session:
         session.add(InstallationSetting(name=SECRET_NAME, value=secrets.token_urlsafe(32)))
         try:
             session.commit()

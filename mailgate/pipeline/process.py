@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailgate.agentmail.planning import AgentMailConfig
+from mailgate.database import read_session
 from mailgate.followup.chain import FollowupChain, build_chain
 from mailgate.followup.message_ids import thread_message_ids
 from mailgate.outbound.events import EventOptions, on_mail_applied
@@ -456,7 +457,7 @@ class InboundProcessor:
         return Processed(spool_id, InboundState.FAILED.value, error=error.splitlines()[0])
 
     def _current(self, spool_id: int) -> Processed:
-        with self._sessions() as session:
+        with read_session(self._sessions) as session:
             row = session.get(InboundMail, spool_id)
             if row is None:
                 return Processed(spool_id, "missing", error="no such spool row")
