@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from schema import Article, ArticleDataMime, Queue, Ticket, TicketPriority, TicketState, User
 from schema.webui import ARTICLE_SEARCH_DOCUMENT
 
+TSQUERY_SYNTAX = re.compile(r"[&|!():*<>'\"\\\x00]")  # to_tsquery's operators, quotes and escapes (and NUL)
+SEARCH_TERM = re.compile(r'"([^"]*)"|([^\s"]+)')  # a "quoted phrase" or a word
+MAX_TERMS = 16
 TICKET_NUMBER = re.compile(r"^\s*(?:ticket\s*#?\s*:?\s*)?(\d{4,50})\s*$", re.IGNORECASE)
 SORTS = {
     "created": Ticket.create_time,
@@ -80,22 +83,45 @@ class TicketPage:
 def text_condition(session: Session, text: str) -> ColumnElement[bool]:
     """Tickets matching `text`: by ticket number, title, customer, or an article's sender, subject or body.
 
-    PostgreSQL matches whole words (full-text search, 'simple' configuration: any language, no stemming)
-    through GIN indexes; elsewhere every part is a case-insensitive substring match.
+    PostgreSQL matches words by their beginning (full-text search, 'simple' configuration: any language,
+    no stemming; see prefix_tsquery) through GIN indexes; elsewhere every part is a case-insensitive
+    substring match.
     """
-    text = text.strip()[:MAX_QUERY]
+    text = text.replace("\x00", "").strip()[:MAX_QUERY]
     number = TICKET_NUMBER.match(text)
     conditions: list[ColumnElement[bool]] = [Ticket.tn == number.group(1)] if number else []
     if session.get_bind().dialect.name == "postgresql":
-        query = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), text)
-        conditions.append(title_document().op("@@")(query))
         conditions.append(Ticket.customer_user_id == text)
-        conditions.append(_full_text(session, text))
+        tsquery = prefix_tsquery(text)
+        if tsquery:
+            conditions.append(title_document().op("@@")(simple_tsquery(tsquery)))
+            conditions.append(_full_text(session, tsquery))
     else:
         conditions.append(Ticket.title.icontains(text, autoescape=True))
         conditions.append(Ticket.customer_user_id.icontains(text, autoescape=True))
         conditions.append(_like_articles(text))
     return or_(*conditions)
+
+
+def prefix_tsquery(text: str) -> str:
+    """to_tsquery input for `text`: every word (or "quoted phrase") must match, each as a word's beginning.
+
+    The user's text never becomes tsquery syntax: each term loses to_tsquery's operators, quotes and
+    backslashes and is then written as one quoted lexeme with the prefix mark (`'print':*`), which
+    PostgreSQL splits with the same parser as the documents (e-mail addresses, hyphenated words). Terms
+    without a letter or digit are left out; an empty string means nothing is left to search for.
+    """
+    terms = []
+    for phrase, word in SEARCH_TERM.findall(text):
+        cleaned = " ".join(TSQUERY_SYNTAX.sub(" ", phrase or word).split())
+        if any(char.isalnum() for char in cleaned):
+            terms.append(f"'{cleaned}':*")
+    return " & ".join(terms[:MAX_TERMS])
+
+
+def simple_tsquery(tsquery: str) -> ColumnElement[Any]:
+    """to_tsquery('simple', tsquery) with the text as a bound parameter."""
+    return func.to_tsquery(literal_column("'simple'::regconfig"), tsquery)
 
 
 def title_document() -> ColumnElement[Any]:
@@ -104,22 +130,24 @@ def title_document() -> ColumnElement[Any]:
     return func.to_tsvector(simple, func.coalesce(Ticket.title, literal_column("''")))
 
 
-def _full_text(session: Session, text: str) -> ColumnElement[bool]:
-    """PostgreSQL: articles whose search document (GIN index mailgate_article_search) matches `text`.
+def _full_text(session: Session, tsquery: str) -> ColumnElement[bool]:
+    """PostgreSQL: articles whose search document (GIN index mailgate_article_search) matches `tsquery`.
 
     A rare term is looked up once in the index and becomes a list of ticket ids. A common one (by the
     planner's estimate, or more than FULL_TEXT_CAP articles found) is checked per ticket instead (EXISTS
     on the ticket's few articles), so that a list sorted and cut to a page stops after the first matches
-    rather than collecting hundreds of thousands of them.
+    rather than collecting hundreds of thousands of them. OFFSET 0 keeps that EXISTS a per-ticket check
+    even where the planner underestimates the term (prefixes) and would rather join every match.
     """
     document: ColumnElement[Any] = literal_column(ARTICLE_SEARCH_DOCUMENT)
-    matches = document.op("@@")(func.websearch_to_tsquery(literal_column("'simple'::regconfig"), text))
+    matches = document.op("@@")(simple_tsquery(tsquery))
     per_ticket = exists(
         select(Article.id)
         .join(ArticleDataMime, ArticleDataMime.article_id == Article.id)
         .where(Article.ticket_id == Ticket.id, matches)
+        .offset(0)  # an optimisation fence: PostgreSQL does not turn this EXISTS into a join
     )
-    if _estimated_matches(session, text) > COMMON_ESTIMATE:
+    if _estimated_matches(session, tsquery) > COMMON_ESTIMATE:
         return per_ticket
     found = session.scalars(
         select(Article.ticket_id)
@@ -130,14 +158,24 @@ def _full_text(session: Session, text: str) -> ColumnElement[bool]:
     return Ticket.id.in_(sorted(set(found))) if len(found) <= FULL_TEXT_CAP else per_ticket
 
 
-def _estimated_matches(session: Session, text: str) -> int:
-    """The planner's estimate of the articles matching `text` (from the index's statistics; no scan)."""
+def _estimated_matches(session: Session, tsquery: str) -> int:
+    """The planner's estimate of the articles matching `tsquery` (from the index's statistics; no scan).
+
+    The larger of the estimates for the prefixes and for the whole words (the prefixes match at least what
+    the words match): with fewer than 100 frequent words in its statistics PostgreSQL guesses a flat 2 %
+    for any prefix, however common the word.
+    """
+    words = tsquery.replace(":*", "")  # the terms are quoted and hold no ':' or '*' of their own
+    return max(_planned_rows(session, tsquery), _planned_rows(session, words))
+
+
+def _planned_rows(session: Session, tsquery: str) -> int:
     plan = session.execute(
         sql_text(
             "EXPLAIN (FORMAT JSON) SELECT 1 FROM article_data_mime WHERE "
-            f"{ARTICLE_SEARCH_DOCUMENT} @@ websearch_to_tsquery('simple'::regconfig, :query)"
+            f"{ARTICLE_SEARCH_DOCUMENT} @@ to_tsquery('simple'::regconfig, :query)"
         ),
-        {"query": text},
+        {"query": tsquery},
     ).scalar_one()
     document = json.loads(plan) if isinstance(plan, str) else plan
     return int(document[0]["Plan"]["Plan Rows"])
