@@ -32,6 +32,7 @@ class BatchCache:
     attachments: dict[int, list[ArticleDataMimeAttachment]] = field(default_factory=dict)  # by article id
     sources: dict[tuple[int, str], str | None] = field(default_factory=dict)  # (ticket id, md5) -> raw b64
     senders: dict[int, Mailbox] = field(default_factory=dict)  # by queue id
+    loaded: list[object] = field(default_factory=list)  # the identity map holds rows weakly: keep them
 
 
 def cache_of(session: Session) -> BatchCache:
@@ -50,7 +51,7 @@ def prefetch(session: Session, rows: Sequence[OutboxMail]) -> None:
     ticket_ids = sorted({row.ticket_id for row in rows if row.ticket_id})
     article_ids = sorted({row.article_id for row in rows if row.article_id and row.raw is None})
     if ticket_ids:
-        session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))).all()  # into the identity map
+        cache.loaded += session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))).all()
     if not article_ids:
         return
     found = {item.article_id: item for item in session.scalars(
@@ -67,6 +68,7 @@ def prefetch(session: Session, rows: Sequence[OutboxMail]) -> None:
 def _prefetch_answers(session: Session, cache: BatchCache, article_ids: list[int]) -> None:
     """Agents' answers: the articles, their attachments and the sources of the mails they answer."""
     articles = session.scalars(select(Article).where(Article.id.in_(article_ids))).all()
+    cache.loaded += articles
     files: dict[int, list[ArticleDataMimeAttachment]] = {article_id: [] for article_id in article_ids}
     for item in session.scalars(
         select(ArticleDataMimeAttachment)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,8 +43,11 @@ DEFAULT_BATCH = 32  # rows one send_due call claims and sends (module constant: 
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=4)
 ERROR_MAX = 2000
+DRAIN_SECONDS = 60.0  # one send_due call stops draining after this long (the actor's time limit is 2 minutes)
+DONE_MEMORY = 200_000  # ids remembered to skip their messages; forgetting only costs a query each
 NOT_TRIED = "not tried: the SMTP connection failed on an earlier mail of its batch"
 
+_FINAL = frozenset({OutboxState.SENT.value, OutboxState.FAILED.value, OutboxState.SUPPRESSED.value})
 _FREEZE = (
     update(OutboxMail)
     .where(OutboxMail.id == bindparam("b_id"))
@@ -110,14 +114,37 @@ class OutboxSender:
         self.transport = transport
         self.max_attempts = max_attempts
         self.batch = batch
+        self._done: set[int] = set()  # ids this sender's drains sent, failed or suppressed (see send_due)
 
     def send(self, outbox_id: int) -> str | None:
         """Send one row if it is pending and due; returns its new state, or None if it was not claimed."""
         return self.send_batch([outbox_id]).get(outbox_id)
 
     def send_due(self, outbox_id: int | None = None) -> dict[int, str]:
-        """Send the row (if still due) and other due rows, oldest first, up to one batch: the actor's job."""
-        return self.send_batch([] if outbox_id is None else [outbox_id], fill=self.batch)
+        """Send due rows, oldest first, batch after batch until none is left: the actor's job for an id.
+
+        Every outbox row brings one message (its id). A drain goes on until a claim finds fewer
+        rows than a batch, which means that every row due and not being sent by someone else was
+        claimed; so a message whose row this sender's drains already finished (sent, failed,
+        suppressed: states a row never leaves) has nothing left to do and costs no query. A drain
+        cut short (``DRAIN_SECONDS``, or no SMTP server) forgets those ids, so the messages still
+        waiting drain the rest; rows put back to wait are due again for the sweeper, as before.
+        """
+        if outbox_id is not None and outbox_id in self._done:
+            return {}
+        states: dict[int, str] = {}
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while True:
+            batch, trouble = self._send_batch([], fill=self.batch)
+            states.update(batch)
+            if len(self._done) > DONE_MEMORY:
+                self._done.clear()
+            self._done.update(row_id for row_id, state in batch.items() if state in _FINAL)
+            if len(batch) < self.batch:
+                return states
+            if trouble or time.monotonic() > deadline:
+                self._done.clear()
+                return states
 
     def send_batch(self, outbox_ids: Sequence[int], *, fill: int = 0) -> dict[int, str]:
         """Claim the given rows that are due (and other due rows up to `fill` rows in all), send them.
@@ -125,16 +152,21 @@ class OutboxSender:
         Returns the new state of every row claimed; rows not claimed (sent, not due, taken by
         another sender) are absent.
         """
+        return self._send_batch(outbox_ids, fill=fill)[0]
+
+    def _send_batch(self, outbox_ids: Sequence[int], *, fill: int = 0) -> tuple[dict[int, str], bool]:
+        """send_batch, and whether the SMTP server could not be reached (rows were left untried)."""
         now = self.ctx.now()
+        taken: list[int] = []
         try:
             with self.sessions.begin() as session:
-                claimed, prepared = self._claim_and_freeze(session, list(outbox_ids), fill, now)
+                claimed, prepared = self._claim_and_freeze(session, list(outbox_ids), fill, now, taken)
         except Exception:
-            if len(outbox_ids) + fill <= 1:
+            if len(taken) <= 1:
                 raise
             # one row broke the batch's transaction (everything rolled back): go row by row
-            log.exception("outbox batch %s: freezing failed; sending its rows one by one", list(outbox_ids))
-            return self._one_by_one(outbox_ids)
+            log.exception("outbox batch %s: freezing failed; sending its rows one by one", taken)
+            return self._one_by_one(taken), False
         states = {row_id: state for row_id, state in prepared.items() if isinstance(state, str)}
         frozen = {row_id: item for row_id, item in prepared.items() if isinstance(item, Frozen)}
         results: dict[int, SendResult] = {}
@@ -148,22 +180,49 @@ class OutboxSender:
                 results[row_id] = self.transport.send(item.envelope_from, item.recipients, item.raw)
         finally:  # even when interrupted (e.g. the actor's time limit), what the server took is marked
             states.update(self._record(claimed, results, untried))
-        return states
+        return states, bool(untried) or (bool(results) and _connection_lost(results))
 
     def _one_by_one(self, outbox_ids: Sequence[int]) -> dict[int, str]:
         states: dict[int, str] = {}
         for outbox_id in outbox_ids:
-            states.update(self.send_batch([outbox_id]))
+            try:
+                states.update(self.send_batch([outbox_id]))
+            except Exception as exc:  # this row breaks any batch it is in: out of the due rows for a while
+                log.exception("outbox %s: cannot be prepared for sending", outbox_id)
+                states[outbox_id] = self._defer(outbox_id, exc)
         return states
+
+    def _defer(self, outbox_id: int, exc: Exception) -> str:
+        """Count an attempt on a pending row that could not be frozen: back off, or fail at the limit."""
+        now = self.ctx.now()
+        with self.sessions.begin() as session:
+            attempts = session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == outbox_id, OutboxMail.state == OutboxState.PENDING.value)
+                .values(
+                    attempts=OutboxMail.attempts + 1,
+                    changed_at=now,
+                    last_error=f"cannot prepare: {type(exc).__name__}: {exc}"[:ERROR_MAX],
+                )
+                .returning(OutboxMail.attempts)
+            ).scalar_one_or_none()
+            if attempts is None:
+                return _states(session, [outbox_id])[outbox_id]
+            if attempts >= self.max_attempts:
+                _set(session, outbox_id, now, state=OutboxState.FAILED.value)
+                return OutboxState.FAILED.value
+            _set(session, outbox_id, now, next_attempt_at=now + retry_delay(attempts))
+            return OutboxState.PENDING.value
 
     # --- claim and freeze (one transaction, committed before SMTP) ---
 
     def _claim_and_freeze(
-        self, session: Session, outbox_ids: list[int], fill: int, now: datetime
+        self, session: Session, outbox_ids: list[int], fill: int, now: datetime, taken: list[int]
     ) -> tuple[dict[int, Claimed], dict[int, Frozen | str]]:
         rows = self._claim(session, outbox_ids, now, None) if outbox_ids else []
         if fill > len(rows):
             rows += self._claim(session, outbox_ids, now, fill - len(rows))
+        taken += [row.id for row in rows]
         prefetch(session, rows)
         prepared: dict[int, Frozen | str] = {}
         claimed: dict[int, Claimed] = {}
@@ -203,7 +262,7 @@ class OutboxSender:
             .where(OutboxMail.id.in_(pick.scalar_subquery()))
             .values(state=OutboxState.SENDING.value, attempts=OutboxMail.attempts + 1, changed_at=now)
             .returning(OutboxMail),
-            execution_options={"populate_existing": True},
+            execution_options={"populate_existing": True, "synchronize_session": False},
         ).all()
         return sorted(claimed, key=lambda row: row.id)
 

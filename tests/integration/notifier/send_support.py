@@ -73,6 +73,7 @@ class Sink:
     ) -> str:
         self.attempts += 1
         if self.attempts in self.drop_at:  # the connection drops before the server took the mail
+            assert server.transport is not None
             server.transport.close()
             return "451 4.4.2 never heard: the connection is gone"
         if self.data_replies:

@@ -10,8 +10,12 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from mailgate.tickets.reply import reply
+from notifier.article import ArticleRenderer
+from notifier.render import RenderContext, RenderedMail, RendererRegistry, Suppress
+from notifier.sender import OutboxSender
 from schema import ArticleDataMime, OutboxMail, OutboxState
 from tests.integration.notifier.send_support import FQDN, SECRET, Helpdesk, customer_mail, start_helpdesk
 
@@ -83,7 +87,8 @@ def test_one_batch_fails_and_backs_off_only_the_refused_rows(desk: Helpdesk) -> 
     assert desk.sender.send_due() == {}  # nothing due: the sent rows stay sent, the busy one waits
     desk.sink.refuse.clear()
     desk.clock.advance(timedelta(minutes=1))
-    assert desk.sender.send_due() == {busy: OutboxState.SENT.value}
+    assert desk.sender.send_due(good[0]) == {}  # a message for a row this sender finished: nothing to do
+    assert desk.sender.send_due(busy) == {busy: OutboxState.SENT.value}  # the sweeper's message for it
     assert desk.row(busy).attempts == 2 and desk.row(gone).state == OutboxState.FAILED.value
     assert _received_ids(desk) == _message_ids(desk, [*good, busy])
 
@@ -155,3 +160,32 @@ def test_a_row_that_cannot_render_fails_alone(desk: Helpdesk) -> None:
     }
     assert _received_ids(desk) == _message_ids(desk, [ids[0], ids[2]])
     assert "cannot render" in (desk.row(ids[1]).last_error or "")
+
+
+class _Breaks(ArticleRenderer):
+    """The article renderer, except that one row raises what no renderer should (a bug, a database error)."""
+
+    def __init__(self, broken: int) -> None:
+        self.broken = broken
+
+    def render(self, session: Session, row: OutboxMail, ctx: RenderContext) -> RenderedMail | Suppress:
+        if row.id == self.broken:
+            raise RuntimeError("renderer bug")
+        return super().render(session, row, ctx)
+
+
+def test_a_row_that_breaks_its_batch_is_set_aside_and_the_others_still_go(desk: Helpdesk) -> None:
+    ids = _answers(desk, ["p1@customer.example", "p2@customer.example", "p3@customer.example"])
+    registry = RendererRegistry()
+    registry.register(_Breaks(ids[0]))
+    sender = OutboxSender(desk.services.sessions, registry, desk.sender.ctx, desk.sender.transport)
+    assert sender.send_due() == {
+        ids[0]: OutboxState.PENDING.value,
+        ids[1]: OutboxState.SENT.value,
+        ids[2]: OutboxState.SENT.value,
+    }
+    broken = desk.row(ids[0])
+    assert broken.attempts == 1 and broken.next_attempt_at == NOW + timedelta(minutes=1)
+    assert "RuntimeError: renderer bug" in (broken.last_error or "")
+    assert sender.send_due() == {}  # set aside: later batches are not held up by it
+    assert _received_ids(desk) == _message_ids(desk, ids[1:])
