@@ -308,30 +308,3 @@ def test_common_terms_and_capped_searches(
     listed = [int(found) for found in re.findall(r'<td class="tn"><a href="/tickets/(\d+)"', page)]
     assert listed == made[:3]
     assert "3+ tickets" in page
-
-
-def test_postgresql_search_uses_the_full_text_indexes(web: WebEnv, backend: str) -> None:
-    """The query expressions match the GIN index expressions of migration mailgate_0007."""
-    if backend != "postgresql":
-        pytest.skip("full-text indexes are PostgreSQL's")
-    from sqlalchemy import func as sqlfunc
-    from sqlalchemy import literal_column
-    from sqlalchemy import text as sqltext
-
-    from schema import ArticleDataMime
-    from schema.webui import ARTICLE_SEARCH_DOCUMENT
-    from webui.agent.search import title_document
-
-    query = sqlfunc.websearch_to_tsquery(literal_column("'simple'::regconfig"), "printer")
-    with web.services.sessions() as session:
-        session.execute(sqltext("SET LOCAL enable_seqscan = off"))
-        for statement, index in (
-            (select(Ticket.id).where(title_document().op("@@")(query)), "mailgate_ticket_title_search"),
-            (
-                select(ArticleDataMime.id).where(literal_column(ARTICLE_SEARCH_DOCUMENT).op("@@")(query)),
-                "mailgate_article_search",
-            ),
-        ):
-            compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-            plan = "\n".join(session.execute(sqltext(f"EXPLAIN {compiled}")).scalars())
-            assert index in plan, plan

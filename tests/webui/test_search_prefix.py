@@ -84,6 +84,18 @@ def test_operators_in_the_text_are_only_text(agent: Client, desk: dict, backend:
     assert listed(agent, f"kx{tag}print | nowhere{tag}") == [], "| is no OR"
 
 
+def test_or_and_minus_as_in_web_search(agent: Client, desk: dict, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite looks for the whole text as one substring")
+    tag = desk["tag"]
+    printer, scanner = desk["printer"], desk["scanner"]
+    assert sorted(listed(agent, f"kx{tag}print or scanner{tag}")) == sorted([printer, scanner])
+    assert listed(agent, f"kx{tag}print OR nowhere{tag}") == [printer]
+    assert listed(agent, f"kx{tag}print -jammed") == []
+    assert listed(agent, f"scanner{tag} -jammed") == [scanner]
+    assert listed(agent, f'"kx{tag}printer stopped" or scanner{tag} -jammed') == [scanner]
+
+
 @pytest.mark.parametrize("query", HOSTILE)
 def test_any_text_gives_a_page_not_an_error(agent: Client, query: str) -> None:
     listed(agent, query)
@@ -96,6 +108,11 @@ def test_prefix_tsquery_quotes_each_cleaned_term() -> None:
     for nothing in ("", "   ", "!!!", "&|:*()<>", "'\"\\", "- _ --", "\x00"):
         assert prefix_tsquery(nothing) == "", nothing
     assert prefix_tsquery(" ".join(f"w{n}" for n in range(40))).count("&") == 15
+    assert prefix_tsquery("a or b c") == "'a':* | 'b':* & 'c':*"
+    assert prefix_tsquery('"paper jam" OR toner -laser') == "('paper jam':* | 'toner':*) & !'laser':*"
+    assert prefix_tsquery("or a or") == "'a':*"
+    assert prefix_tsquery("-laser") == ""  # nothing to include: no search that lists every ticket
+    assert prefix_tsquery("e-mail -") == "'e-mail':*"
 
 
 def test_postgresql_prefix_search_uses_the_full_text_indexes(web: WebEnv, backend: str) -> None:

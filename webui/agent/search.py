@@ -106,17 +106,35 @@ def text_condition(session: Session, text: str) -> ColumnElement[bool]:
 def prefix_tsquery(text: str) -> str:
     """to_tsquery input for `text`: every word (or "quoted phrase") must match, each as a word's beginning.
 
-    The user's text never becomes tsquery syntax: each term loses to_tsquery's operators, quotes and
-    backslashes and is then written as one quoted lexeme with the prefix mark (`'print':*`), which
-    PostgreSQL splits with the same parser as the documents (e-mail addresses, hyphenated words). Terms
-    without a letter or digit are left out; an empty string means nothing is left to search for.
+    As in web search engines, `or` between two terms lets either match and a leading `-` excludes a word
+    (ignored when nothing is left to include). The user's text never becomes tsquery syntax: each term
+    loses to_tsquery's operators, quotes and backslashes and is then written as one quoted lexeme with
+    the prefix mark (`'print':*`), which PostgreSQL splits with the same parser as the documents (e-mail
+    addresses, hyphenated words). Terms without a letter or digit are left out; an empty string means
+    nothing is left to search for.
     """
-    terms = []
+    included: list[str] = []
+    excluded: list[str] = []
+    either = False
     for phrase, word in SEARCH_TERM.findall(text):
-        cleaned = " ".join(TSQUERY_SYNTAX.sub(" ", phrase or word).split())
-        if any(char.isalnum() for char in cleaned):
-            terms.append(f"'{cleaned}':*")
-    return " & ".join(terms[:MAX_TERMS])
+        if not phrase and word.lower() == "or":
+            either = bool(included)
+            continue
+        negated = not phrase and word.startswith("-")
+        cleaned = " ".join(TSQUERY_SYNTAX.sub(" ", phrase or word.lstrip("-")).split())
+        if not any(char.isalnum() for char in cleaned) or len(included) + len(excluded) >= MAX_TERMS:
+            continue
+        if negated:
+            excluded.append(f"!'{cleaned}':*")
+        else:
+            included.append(f"{' | ' if either else ' & '}'{cleaned}':*")
+        either = False
+    if not included:
+        return ""
+    wanted = "".join(included)[3:]
+    if not excluded:
+        return wanted
+    return f"({wanted})" + "".join(f" & {term}" for term in excluded)
 
 
 def simple_tsquery(tsquery: str) -> ColumnElement[Any]:
