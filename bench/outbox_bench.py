@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -40,7 +40,7 @@ from mailgate.settings import Settings  # noqa: E402
 from mailgate.tickets.clock import now_utc  # noqa: E402
 from mailgate.tickets.reply import reply  # noqa: E402
 from notifier.actors import build_sender  # noqa: E402
-from schema import InboundSource, OutboxMail, SystemAddress  # noqa: E402
+from schema import InboundSource, OutboxMail, QueueAutoResponse, SystemAddress, TicketHistory  # noqa: E402
 
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 SECRET = "bench-secret"
@@ -119,6 +119,48 @@ def prepare(settings: Settings, rows: int) -> list[int]:
     return ids
 
 
+def prepare_auto_replies(settings: Settings, rows: int, first: int) -> list[int]:
+    """`rows` new tickets through the pipeline, each with its auto-reply (queue Raw answers new mail)."""
+    services = build_services(settings)
+    processor = build_processor(services)
+    with services.sessions() as session:
+        before = session.scalar(select(func.max(OutboxMail.id))) or 0
+    for number in range(first, first + rows):
+        spool = services.intake.accept(customer_mail(number), InboundSource.SMTP, "c@customer.example")
+        processor.process(spool.spool_id)
+    with services.sessions.begin() as session:
+        ids = list(
+            session.scalars(
+                select(OutboxMail.id)
+                .where(OutboxMail.id > before, OutboxMail.kind == "auto_reply", OutboxMail.state == "pending")
+                .order_by(OutboxMail.id)
+            )
+        )
+        others = update(OutboxMail).where(OutboxMail.state == "pending", OutboxMail.id.not_in(ids))
+        session.execute(others.values(state="suppressed"))
+    services.close()
+    if len(ids) != rows:
+        with services.sessions() as session:
+            why = session.scalars(select(TicketHistory.name).order_by(TicketHistory.id.desc()).limit(5)).all()
+        raise AssertionError(f"{len(ids)} auto-replies for {rows} tickets: {why}")
+    return ids
+
+
+def answer_auto_replies(settings: Settings) -> None:
+    """Queue Raw (where the bench's mail lands) sends Znuny's 'auto reply' to each new ticket."""
+    services = build_services(settings)
+    now = now_utc()
+    with services.sessions.begin() as session:
+        address = update(SystemAddress).where(SystemAddress.id == 1)
+        session.execute(address.values(value0="support@example.org", value1="Example Support", queue_id=1))
+        session.execute(
+            insert(QueueAutoResponse).values(
+                queue_id=1, auto_response_id=1, create_time=now, create_by=1, change_time=now, change_by=1
+            )
+        )
+    services.close()
+
+
 def outbox_rate(settings: Settings, ids: list[int], threads: int, mode: str) -> tuple[float, int]:
     """Rows per second through the sender on `threads` threads, each id handed once; and how many sent."""
     services = build_services(settings)
@@ -157,6 +199,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--mode", choices=("per-row", "batched", "both"), default="both")
+    parser.add_argument(
+        "--kind", choices=("article", "auto_reply"), default="article",
+        help="agents' answers (default), or the auto-replies new tickets get (a flood's outbound mail)",
+    )  # fmt: skip
     args = parser.parse_args()
     name = f"mg_bench_{secrets.token_hex(4)}"
     with psycopg.connect(ADMIN, autocommit=True) as conn:
@@ -176,9 +222,17 @@ def main() -> None:
         wait_listening(port)
         modes = ("per-row", "batched") if args.mode == "both" else (args.mode,)
         runs = [(threads, mode) for threads in args.threads for mode in modes]
-        print(f"outbox bench: {args.rows} rows per run, PostgreSQL, aiosmtpd sink in a subprocess")
-        for threads, mode in runs:
-            ids = prepare(settings, args.rows)  # after the previous run: nothing else is due to drain
+        if args.kind == "auto_reply":
+            answer_auto_replies(settings)
+        print(
+            f"outbox bench: {args.rows} {args.kind} rows per run, PostgreSQL, aiosmtpd sink in a subprocess"
+        )
+        for number, (threads, mode) in enumerate(runs):
+            # prepared after the previous run: nothing else is due to drain
+            if args.kind == "auto_reply":
+                ids = prepare_auto_replies(settings, args.rows, number * args.rows)
+            else:
+                ids = prepare(settings, args.rows)
             rate, sent = outbox_rate(settings, ids, threads, mode)
             with build_services(settings).sessions() as session:
                 raw = session.scalar(select(OutboxMail.raw).where(OutboxMail.id == ids[0])) or b""

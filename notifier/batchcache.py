@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from mailgate.followup.message_ids import message_id_md5
 from mailgate.outbound.lookup import Mailbox, queue_sender
+from mailgate.tickets.lookups import Lookups, load_lookups
 from schema import Article, ArticleDataMime, ArticleDataMimeAttachment, ArticleDataMimePlain, Ticket
 from schema.outbox import OutboxKind, OutboxMail
 
@@ -33,6 +34,7 @@ class BatchCache:
     sources: dict[tuple[int, str], str | None] = field(default_factory=dict)  # (ticket id, md5) -> raw b64
     senders: dict[int, Mailbox] = field(default_factory=dict)  # by queue id
     loaded: list[object] = field(default_factory=list)  # the identity map holds rows weakly: keep them
+    lookups: Lookups | None = None  # states, types, sender types, channels: read once per batch
 
 
 def cache_of(session: Session) -> BatchCache:
@@ -48,6 +50,9 @@ def prefetch(session: Session, rows: Sequence[OutboxMail]) -> None:
     if len(rows) < 2:
         return
     cache = cache_of(session)
+    # every row this batch loads stays referenced, so a second session.get of it (users, queues,
+    # states, ...) is answered by the identity map instead of a query
+    event.listen(session, "loaded_as_persistent", lambda _session, instance: cache.loaded.append(instance))
     ticket_ids = sorted({row.ticket_id for row in rows if row.ticket_id})
     article_ids = sorted({row.article_id for row in rows if row.article_id and row.raw is None})
     if ticket_ids:
@@ -144,3 +149,11 @@ def cached_queue_sender(session: Session, queue_id: int) -> Mailbox:
     if queue_id not in cache.senders:
         cache.senders[queue_id] = queue_sender(session, queue_id)
     return cache.senders[queue_id]
+
+
+def cached_lookups(session: Session) -> Lookups:
+    """The lookup tables (mailgate.tickets.lookups), read once per batch."""
+    cache = cache_of(session)
+    if cache.lookups is None:
+        cache.lookups = load_lookups(session)
+    return cache.lookups

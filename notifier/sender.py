@@ -7,7 +7,7 @@ over this thread's kept SMTP connection; the second commit marks the outcomes (a
 successes in one statement). A 4xx or timeout backs off only the row it happened to, a 5xx fails
 only that row (history row and internal note on the ticket, in a transaction of its own). When
 the connection to the server cannot be had, the rows not yet tried go back to pending without
-counting an attempt and wait as long as the row that failed.
+counting an attempt and wait a minute (RETRY_BASE), then the sweeper queues them again.
 
 At-least-once window: rows the server accepted are marked when the batch ends; a sender that dies
 in between leaves them 'sending' and the sweeper re-queues them (as with one row per batch, the
@@ -343,7 +343,7 @@ class OutboxSender:
                         states[row_id] = OutboxState.PENDING.value
                 elif not result.sent:
                     failed.append((row, result))
-            wait_until = now + retry_delay(1)
+            wait_until = now + RETRY_BASE
             for row_id in _release(session, untried, now, wait_until):
                 states[row_id] = OutboxState.PENDING.value
             lost = [row_id for row_id in (*results, *untried) if row_id not in states]

@@ -12,8 +12,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from mailgate.tickets.articles import ArticleSpec, add_email_article
-from mailgate.tickets.lookups import load_lookups
 from mailgate.tickets.writer import TicketWriter
+from notifier.batchcache import cached_lookups
 from notifier.render import StoreArticle
 from parsers.message import parse
 from schema import ArticleDataMimePlain
@@ -25,7 +25,7 @@ def store_sent_article(
     session: Session, ticket_id: int, raw: bytes, store: StoreArticle, recipients: list[str], now: datetime
 ) -> int:
     """Store the composed mail as an email article of ``store.sender_type`` plus its history row."""
-    writer = TicketWriter(session, load_lookups(session), now)
+    writer = TicketWriter(session, cached_lookups(session), now)
     ticket = writer.load_ticket(ticket_id)
     spec = ArticleSpec(
         sender_type_id=writer.lookups.sender_type(store.sender_type),
@@ -77,7 +77,7 @@ def record_send_failure(
     article_id: int | None = None,
 ) -> int:
     """A history row ('Misc', as Znuny logs failed sends) and an internal note that say why a mail failed."""
-    writer = TicketWriter(session, load_lookups(session), now)
+    writer = TicketWriter(session, cached_lookups(session), now)
     ticket = writer.load_ticket(ticket_id)
     spec = ArticleSpec(
         sender_type_id=writer.lookups.sender_type("system"),
