@@ -9,14 +9,14 @@ move_into, create, note, owner, priority), as in Znuny. Whether the agent is val
 business (agents' lists filter users.valid_id themselves).
 
 Two shapes: ``user_permission_rows(user_id)`` (which groups and keys an agent holds, one statement)
-and ``has_permission(user, group, key)`` / ``users_with_permission(group_id, key)`` (who holds a key
-in a group; SQL expressions to put into the caller's one statement, so no query per agent).
+and ``users_with_permission(group_id, key)`` / ``has_permission(user, group, key)`` (who holds a key
+in a group; SQL to put into the caller's one statement, so no query per agent).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, CompoundSelect, and_, or_, select, union
-from sqlalchemy.orm import QueryableAttribute, Session, aliased
+from sqlalchemy import ColumnElement, CompoundSelect, and_, select, union, union_all
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from schema import GroupRole, GroupUser, PermissionGroup, Role, RoleUser
 
@@ -29,6 +29,12 @@ PERMISSION_KEYS = (RO, "move_into", "create", "note", "owner", "priority", RW)
 
 IdRef = ColumnElement[int] | QueryableAttribute[int] | int
 """A user or group id: a column of the enclosing query, or a plain id."""
+_ALIASES = tuple(
+    model.__table__.alias(f"perm_{model.__tablename__}")
+    for model in (GroupUser, GroupRole, RoleUser, PermissionGroup, Role)
+)
+"""has_permission's Core aliases, built once (ORM aliased() per call cost milliseconds); aliases keep the
+subqueries apart from the enclosing query's own tables."""
 
 
 def granting_keys(key: str) -> tuple[str, ...]:
@@ -41,23 +47,21 @@ def user_permission_rows(user_id: int) -> CompoundSelect:
 
     Keys are as stored (rw is not expanded); duplicates are removed (UNION).
     """
-    group = aliased(PermissionGroup)
     direct = (
-        select(GroupUser.group_id, group.name.label("group_name"), GroupUser.permission_key)
-        .join(group, group.id == GroupUser.group_id)
-        .where(GroupUser.user_id == user_id, group.valid_id == VALID)
+        select(GroupUser.group_id, PermissionGroup.name.label("group_name"), GroupUser.permission_key)
+        .join(PermissionGroup, PermissionGroup.id == GroupUser.group_id)
+        .where(GroupUser.user_id == user_id, PermissionGroup.valid_id == VALID)
     )
-    role_group = aliased(PermissionGroup)
     through_roles = (
-        select(GroupRole.group_id, role_group.name.label("group_name"), GroupRole.permission_key)
+        select(GroupRole.group_id, PermissionGroup.name.label("group_name"), GroupRole.permission_key)
         .join(RoleUser, RoleUser.role_id == GroupRole.role_id)
         .join(Role, Role.id == GroupRole.role_id)
-        .join(role_group, role_group.id == GroupRole.group_id)
+        .join(PermissionGroup, PermissionGroup.id == GroupRole.group_id)
         .where(
             RoleUser.user_id == user_id,
             Role.valid_id == VALID,
             GroupRole.permission_value == GRANTED,
-            role_group.valid_id == VALID,
+            PermissionGroup.valid_id == VALID,
         )
     )
     return union(direct, through_roles)
@@ -70,32 +74,38 @@ def has_permission(user_id: IdRef, group_id: IdRef, key: str = RO) -> ColumnElem
     to them) or plain ids.
     """
     keys = granting_keys(key)
-    user, grp = user_id, group_id
-    group_user, group_role, role_user, role = (
-        aliased(GroupUser), aliased(GroupRole), aliased(RoleUser), aliased(Role),
-    )  # fmt: skip
-    valid_group = aliased(PermissionGroup)
-    direct = select(group_user.id).where(
-        group_user.user_id == user, group_user.group_id == grp, group_user.permission_key.in_(keys)
+    group_user, group_role, role_user, valid_group, role = _ALIASES
+    valid_roles = select(role.c.id).where(role.c.valid_id == VALID)  # uncorrelated: evaluated once
+    direct = select(group_user.c.id).where(
+        group_user.c.user_id == user_id,
+        group_user.c.group_id == group_id,
+        group_user.c.permission_key.in_(keys),
     )
     through_roles = (
-        select(group_role.id)
-        .join(role_user, role_user.role_id == group_role.role_id)
-        .join(role, role.id == group_role.role_id)
+        select(group_role.c.id)
+        .join(role_user, role_user.c.role_id == group_role.c.role_id)
         .where(
-            role_user.user_id == user,
-            group_role.group_id == grp,
-            group_role.permission_key.in_(keys),
-            group_role.permission_value == GRANTED,
-            role.valid_id == VALID,
+            role_user.c.user_id == user_id,
+            group_role.c.group_id == group_id,
+            group_role.c.permission_key.in_(keys),
+            group_role.c.permission_value == GRANTED,
+            group_role.c.role_id.in_(valid_roles),
         )
     )
-    group_is_valid = select(valid_group.id).where(valid_group.id == grp, valid_group.valid_id == VALID)
-    return and_(group_is_valid.exists(), or_(direct.exists(), through_roles.exists()))
+    group_is_valid = select(valid_group.c.id).where(
+        valid_group.c.id == group_id, valid_group.c.valid_id == VALID
+    )
+    # one EXISTS over a correlated UNION ALL: run per outer row through the user_id indexes. Two EXISTS
+    # joined by OR let PostgreSQL hash whole tables instead (every group_user rw row, every role grant).
+    return and_(group_is_valid.exists(), union_all(direct, through_roles).exists())
 
 
-def users_with_permission(group_id: int, key: str = RO) -> CompoundSelect:
-    """Ids of the agents (valid or not) that hold `key` (or rw) in the group (none if it is invalid)."""
+def users_with_permission(group_id: IdRef, key: str = RO) -> CompoundSelect:
+    """Ids of the agents (valid or not) that hold `key` (or rw) in the group (none if it is invalid).
+
+    For ``User.id.in_(...)``: read through the group_id indexes, so its cost follows the group's
+    members, not the tables. `group_id` may be an uncorrelated scalar subquery (e.g. a queue's group).
+    """
     keys = granting_keys(key)
     direct = (
         select(GroupUser.user_id)

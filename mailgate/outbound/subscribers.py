@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from mailgate.permissions import has_permission
+from mailgate.permissions import users_with_permission
 from mailgate.tickets.lookups import VALID
 from schema import PersonalQueue, Queue, User, UserPreference
 from schema.agents import USER_EMAIL_KEY, USER_LANGUAGE_KEY
@@ -30,12 +30,12 @@ class Subscriber:
     language: str | None = None
 
 
+QUEUE_GROUP = select(Queue.group_id).where(Queue.id == bindparam("queue_id")).scalar_subquery()
 EMAIL_PREFERENCE = aliased(UserPreference)
 LANGUAGE_PREFERENCE = aliased(UserPreference)
 SUBSCRIBERS = (
     select(User.id, User.login, EMAIL_PREFERENCE.preferences_value, LANGUAGE_PREFERENCE.preferences_value)
     .join(PersonalQueue, PersonalQueue.user_id == User.id)
-    .join(Queue, Queue.id == PersonalQueue.queue_id)
     .outerjoin(
         EMAIL_PREFERENCE,
         (EMAIL_PREFERENCE.user_id == User.id) & (EMAIL_PREFERENCE.preferences_key == USER_EMAIL_KEY),
@@ -47,7 +47,7 @@ SUBSCRIBERS = (
     .where(
         PersonalQueue.queue_id == bindparam("queue_id"),
         User.valid_id == VALID,
-        has_permission(User.id, Queue.group_id, WRITE_PERMISSION),
+        User.id.in_(users_with_permission(QUEUE_GROUP, WRITE_PERMISSION)),
     )
     .order_by(User.id)
 )

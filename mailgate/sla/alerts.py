@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mailgate.outbound.outbox import OutboundRequest, enqueue_outbound
-from mailgate.permissions import has_permission
+from mailgate.permissions import users_with_permission
 from mailgate.sla.calendar import to_epoch
 from mailgate.sla.escalation import TARGETS, Escalations, next_alert
 from mailgate.sla.history import add_history, history_type
@@ -50,12 +50,12 @@ def dedupe_key(ticket_id: int, target: str, event: str, deadline: int) -> str:
 
 def queue_agent_addresses(session: Session, queue_id: int) -> list[str]:
     """Mail addresses of the valid agents with rw on the queue's group, sorted, without duplicates."""
+    queue_group = select(Queue.group_id).where(Queue.id == queue_id).scalar_subquery()
     rows = session.scalars(
         select(UserPreference.preferences_value)
         .join(User, User.id == UserPreference.user_id)
-        .join(Queue, Queue.id == queue_id)
         .where(
-            has_permission(User.id, Queue.group_id, "rw"),
+            User.id.in_(users_with_permission(queue_group, "rw")),
             User.valid_id == VALID,
             UserPreference.preferences_key == USER_EMAIL_KEY,
         )

@@ -8,7 +8,7 @@ from flask import g
 from flask_login import current_user
 from sqlalchemy import select
 
-from mailgate.permissions import has_permission
+from mailgate.permissions import users_with_permission
 from mailgate.tickets.lookups import load_lookups
 from schema import Queue, Ticket, TicketPriority, TicketState, User
 from webui.actions import bp
@@ -43,7 +43,7 @@ class ActionChoices:
 def _owners(group_id: int) -> list[Option]:
     rows = db().execute(
         select(User.id, User.first_name, User.last_name, User.login)
-        .where(has_permission(User.id, group_id, FULL), User.valid_id == 1)
+        .where(User.id.in_(users_with_permission(group_id, FULL)), User.valid_id == 1)
         .order_by(User.login)
     )
     return [Option(uid, f"{first} {last} ({login})".strip()) for uid, first, last, login in rows]
