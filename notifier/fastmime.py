@@ -17,6 +17,7 @@ from email.utils import formataddr
 from notifier.render import Address
 
 MAX_LINE = 78
+MAX_SMTP_LINE = 998  # RFC 5322's hard limit: a word longer than this is left to the email package
 MAX_ENCODED_NAME = 40  # longer non-ASCII display names are left to the email package's folding
 CRLF = "\r\n"
 
@@ -100,4 +101,6 @@ def _fold(start: str, words: list[str], separator: str) -> str:
             current = ""
         current += " " + piece
     lines.append(current)
+    if any(len(line) > MAX_SMTP_LINE for line in lines):
+        raise _UnsupportedError(start)
     return CRLF.join(lines)

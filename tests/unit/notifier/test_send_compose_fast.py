@@ -128,3 +128,15 @@ def test_text_that_looks_like_an_encoded_word_stays_as_written() -> None:
     )
     assert fast["Subject"] == "About =?utf-8?q?this?= and that"
     assert fast["From"].addresses[0].display_name == "=?utf-8?q?x?= Support"
+
+
+def test_a_word_longer_than_a_mail_line_goes_through_the_email_package() -> None:
+    mail = RenderedMail(
+        sender=Address("support@example.org"),
+        to=(Address("jane@example.com"),),
+        subject="Reference " + "x" * 1200,
+        text="Hello",
+    )
+    raw = compose_bytes(mail, CTX, message_id="<id.4@helpdesk.example.org>", now=NOW)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert message_from_bytes(raw, policy=default)["Subject"] == mail.subject
