@@ -14,6 +14,7 @@ from schema import Queue
 VALID = 1
 FULL = "rw"  # Znuny: rw includes every other permission
 READ = "ro"
+OWNER = "owner"  # Znuny: may be made a ticket's owner (rw includes it)
 ADMIN_GROUP = "admin"
 
 

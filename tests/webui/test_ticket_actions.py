@@ -45,6 +45,7 @@ def desk(web: WebEnv) -> dict[str, object]:
         "rw": web.agent({f"first-{tag}": "rw", f"second-{tag}": "rw"}),
         "rw_first_only": web.agent({f"first-{tag}": "rw", f"second-{tag}": "ro"}),
         "ro": web.agent({f"first-{tag}": "ro"}),
+        "owner_only": web.agent({f"first-{tag}": "owner"}),
         "outsider": web.agent({}),
     }  # fmt: skip
 
@@ -243,6 +244,19 @@ def test_priority_queue_owner_lock_and_unlock(web: WebEnv, client: Client, desk:
     assert history(web, ticket_id)[-1] == (
         "Move", f"%%Second {desk['tag']}%%{desk['second']}%%First {desk['tag']}%%{desk['first']}",
     )  # fmt: skip
+
+
+def test_an_agent_with_the_owner_permission_may_own_a_ticket(
+    web: WebEnv, client: Client, desk: dict[str, object]
+) -> None:
+    """Znuny's owner key (without rw) is enough to be offered and made owner; ro is not."""
+    ticket_id = new_ticket(web, desk)
+    owner_login = desk["owner_only"][0]  # type: ignore[index]
+    page = signed_in(client, desk["rw"]).get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert f"({owner_login})" in page
+    assert f"({desk['ro'][0]})" not in page  # type: ignore[index]
+    post(client, ticket_id, "owner", owner_id=web.user_id(owner_login))
+    assert web.ticket(ticket_id).user_id == web.user_id(owner_login)
 
 
 def test_moving_needs_rw_on_the_target_queue(web: WebEnv, client: Client, desk: dict[str, object]) -> None:

@@ -14,7 +14,7 @@ from schema import Queue, Ticket, TicketPriority, TicketState, User
 from webui.actions import bp
 from webui.auth.users import Agent
 from webui.db import db
-from webui.permissions import FULL, visible_queues
+from webui.permissions import FULL, OWNER, visible_queues
 
 NOT_SETTABLE = ("merged", "removed")
 CACHE_KEY = "mailgate_action_choices"
@@ -43,7 +43,7 @@ class ActionChoices:
 def _owners(group_id: int) -> list[Option]:
     rows = db().execute(
         select(User.id, User.first_name, User.last_name, User.login)
-        .where(User.id.in_(users_with_permission(group_id, FULL)), User.valid_id == 1)
+        .where(User.id.in_(users_with_permission(group_id, OWNER)), User.valid_id == 1)
         .order_by(User.login)
     )
     return [Option(uid, f"{first} {last} ({login})".strip()) for uid, first, last, login in rows]

@@ -14,7 +14,7 @@ from webui.access import current_agent, login_required
 from webui.actions import bp
 from webui.actions.common import done, now, pending_until, refused, writable_ticket
 from webui.db import db
-from webui.permissions import FULL, load_permissions
+from webui.permissions import FULL, OWNER, load_permissions
 
 Result = Response | BaseResponse
 
@@ -68,12 +68,12 @@ def move(ticket_id: int) -> Result:
 @bp.post("/tickets/<int:ticket_id>/owner")
 @login_required
 def owner(ticket_id: int) -> Result:
-    """Give the ticket to an agent with rw on its queue."""
+    """Give the ticket to an agent with the owner (or rw) permission on its queue, as Znuny does."""
     ticket = writable_ticket(ticket_id)
     owner_id = _int_field("owner_id")
     queue = db().get_one(Queue, ticket.queue_id)
-    if not load_permissions(db(), owner_id).has(queue.group_id, FULL):
-        return refused(ticket_id, "That agent has no rw permission on this queue.")
+    if not load_permissions(db(), owner_id).has(queue.group_id, OWNER):
+        return refused(ticket_id, "That agent has no owner or rw permission on this queue.")
     try:
         changes.set_owner(db(), ticket_id, current_agent().id, owner_id, now())
     except TicketChangeError as error:
