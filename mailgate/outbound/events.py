@@ -44,7 +44,7 @@ from mailgate.settings import Settings
 from mailgate.tickets.lookups import VALID
 from mailgate.tickets.writer import TicketRow, TicketWriter
 from parsers.model import ParsedMessage
-from schema import AutoResponse, AutoResponseType, QueueAutoResponse, SystemAddress, Ticket
+from schema import AutoResponse, AutoResponseType, QueueAutoResponse, SystemAddress
 from schema.outbox import OutboxKind
 
 DEFAULT_TYPES = {"new_ticket": "auto reply", "followup": "auto follow up", "rejected": "auto reject"}
@@ -83,16 +83,6 @@ class MailEvents:
 
 
 # statements built once (SQLAlchemy Core on the session's connection: no ORM overhead per mail)
-TICKET_ROW = select(
-    Ticket.id,
-    Ticket.tn,
-    Ticket.queue_id,
-    Ticket.type_id,
-    Ticket.user_id,
-    Ticket.ticket_priority_id,
-    Ticket.ticket_state_id,
-    Ticket.ticket_lock_id,
-).where(Ticket.id == bindparam("ticket_id"))
 QUEUE_AUTO_RESPONSE = (
     select(AutoResponse.id)
     .join(QueueAutoResponse, QueueAutoResponse.auto_response_id == AutoResponse.id)
@@ -106,11 +96,6 @@ QUEUE_AUTO_RESPONSE = (
     .limit(1)
 )
 SYSTEM_ADDRESSES = select(SystemAddress.value0)
-
-
-def _ticket_row(session: Session, ticket_id: int) -> TicketRow:
-    row = session.connection().execute(TICKET_ROW, {"ticket_id": ticket_id}).one()
-    return TicketRow(row.id, row.tn, row.queue_id, row.type_id or 1, row.user_id, *row[5:])
 
 
 def configured_auto_response(session: Session, queue_id: int, type_name: str) -> int | None:
@@ -277,11 +262,8 @@ def on_mail_applied(
         return MailEvents()
     options = options or EventOptions()
     # the writer's own row (no second read of the ticket); a copy, so the writer's history is untouched
-    current = writer.loaded(applied.ticket_id)
-    if current is None:
-        ticket = _ticket_row(writer.session, applied.ticket_id)
-    else:
-        ticket = replace(current, changed={})
+    current = writer.loaded(applied.ticket_id) or writer.load_ticket(applied.ticket_id)
+    ticket = replace(current, changed={})
     if plan.queue_id is not None:
         ticket.queue_id = plan.queue_id  # a follow-up moved by routing: the move is written at flush
     events, plan.trace["auto_reply"] = _auto_reply(writer, parsed, plan, applied, ticket, options.limits)
