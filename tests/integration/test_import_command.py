@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select
 
 from mailgate.database import session_factory
 from schema.spool import InboundMail
+from tests.support.broker import reachable_redis
 
 MAILGATE = [sys.executable, "-c", "from mailgate.cli import main; main()"]
 FROM_LINE = b"From jane@example.com Mon Jan  1 10:00:00 2024\n"
@@ -130,14 +131,7 @@ def test_sigterm_stops_cleanly_and_a_second_run_resumes(
 
 @pytest.fixture(scope="module")
 def redis_client() -> redis.Redis:
-    try:
-        client = redis.Redis.from_url(REDIS_URL)
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and Redis at {REDIS_URL} is unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
-    return client
+    return reachable_redis(REDIS_URL)
 
 
 def queued_spool_ids(client: redis.Redis) -> list[int]:

@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import Engine, select, update
 
 from mailgate.database import session_factory
@@ -24,6 +23,7 @@ from mailgate.workers.actors import declare_actors, redis_broker
 from mailgate.workers.dispatch import ThreadDispatcher
 from mailgate.workers.sweeper import Sweeper
 from schema import InboundMail, InboundSource
+from tests.support.broker import reachable_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
 MAILGATE = [sys.executable, "-c", "from mailgate.cli import main; main()"]
@@ -31,14 +31,7 @@ MAILGATE = [sys.executable, "-c", "from mailgate.cli import main; main()"]
 
 @pytest.fixture(scope="module")
 def redis_url() -> str:
-    try:
-        client = redis.Redis.from_url(REDIS_URL)
-        client.ping()
-        client.flushdb()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and Redis at {REDIS_URL} is unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
+    reachable_redis(REDIS_URL, flush=True)
     return REDIS_URL
 
 

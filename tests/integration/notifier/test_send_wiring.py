@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import redis
 
 from mailgate.outbound.outbox import dispatch_after_commit
 from mailgate.tickets.reply import ReplyResult, reply
@@ -23,6 +22,7 @@ from mailgate.workers.plugins import load_outbound_plugin, queue_committed_outbo
 from notifier.actors import NotifierPlugin
 from schema import OutboxState
 from tests.integration.notifier.send_support import FQDN, SECRET, Helpdesk, customer_mail, start_helpdesk
+from tests.support.broker import reachable_redis
 
 NOW = datetime(2026, 11, 25, 10, 0, 0)
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a database no bench or other test uses
@@ -71,12 +71,7 @@ def test_mailgate_run_threads_send_what_commits(desk: Helpdesk) -> None:
 
 @pytest.mark.timeout(120)
 def test_mailgate_worker_sends_on_redis(desk: Helpdesk, migrated_url: str, tmp_path: Path) -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL).flushdb()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and Redis unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
+    reachable_redis(REDIS_URL, flush=True)
     ticket_id = _ticket(desk)
     waiting = _reply(desk, ticket_id, "Never queued: the start-up sweep finds it.")
     env = {
@@ -106,12 +101,7 @@ def test_mailgate_worker_sends_on_redis(desk: Helpdesk, migrated_url: str, tmp_p
 
 def test_a_web_process_queues_its_committed_answers_on_redis(desk: Helpdesk) -> None:
     """`mailgate web` writes outbox rows but sends nothing itself: their ids go to the send actor at once."""
-    try:
-        redis.Redis.from_url(REDIS_URL).flushdb()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and Redis unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
+    reachable_redis(REDIS_URL, flush=True)
     ticket_id = _ticket(desk)
     settings = dataclasses.replace(desk.services.settings, broker_url=REDIS_URL)
     services = dataclasses.replace(desk.services, settings=settings)
