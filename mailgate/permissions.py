@@ -24,8 +24,6 @@ VALID = 1
 GRANTED = 1  # group_role.permission_value of a permission the role grants
 RW = "rw"
 RO = "ro"
-PERMISSION_KEYS = (RO, "move_into", "create", "note", "owner", "priority", RW)
-"""Znuny's agent permission keys (System::Permission plus the additional ones), rw last."""
 
 IdRef = ColumnElement[int] | QueryableAttribute[int] | int
 """A user or group id: a column of the enclosing query, or a plain id."""
@@ -137,22 +135,12 @@ def user_has_permission(session: Session, user_id: int, group_id: int, key: str 
     return bool(session.scalar(select(has_permission(user_id, group_id, key))))
 
 
-def user_permissions(session: Session, user_id: int) -> dict[int, frozenset[str]]:
-    """The agent's permission keys per valid group id, as stored (rw not expanded)."""
-    found: dict[int, set[str]] = {}
-    for group_id, _name, key in session.execute(user_permission_rows(user_id)):
-        found.setdefault(group_id, set()).add(key)
-    return {group_id: frozenset(keys) for group_id, keys in found.items()}
-
-
 __all__ = [
-    "PERMISSION_KEYS",
     "RO",
     "RW",
     "granting_keys",
     "has_permission",
     "user_has_permission",
     "user_permission_rows",
-    "user_permissions",
     "users_with_permission",
 ]
